@@ -1,0 +1,96 @@
+# Build, run and test the idempotent todo service.
+#   make run    install missing Debian packages (as root), build, serve on 127.0.0.1:$(PORT)
+#   make test   the same set-up, then build and run the ctest suite
+#   make stop   stop what `make run` started
+
+PORT    ?= 8080
+DB      ?= $(CURDIR)/var/todo.db
+KEY_TTL ?= 86400
+WORKERS ?=
+
+BIN      = cgi-bin/todo.fcgi
+BUILD    = build
+OBJDIR   = $(BUILD)/obj
+UNITDIR  = $(BUILD)/unit
+
+# Debian packages the build, `make run` and the tests need.
+DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
+           libjson-c-dev uuid-dev sqlite3 nginx curl cmake
+
+PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 json-c uuid 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 json-c uuid 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+           -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           $(PKG_CFLAGS) -DTEMPLATE_DIR='"$(CURDIR)/templates"'
+LDLIBS  += $(PKG_LIBS) -lfcgi
+
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRCS     = $(wildcard src/*.c)
+OBJS     = $(SRCS:src/%.c=$(OBJDIR)/%.o)
+LIBOBJS  = $(filter-out $(OBJDIR)/main.o,$(OBJS))
+UNITSRCS = $(wildcard tests/unit/test_*.c)
+UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
+TOOLS    = $(BUILD)/freeport
+
+.PHONY: all deps run stop test check clean
+
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(OBJDIR)/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(OBJDIR)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) tests/unit/check.h
+	@mkdir -p $(UNITDIR)
+	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+$(BUILD)/%: tests/tools/%.c
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# Installs what is missing when root; otherwise prints the apt-get line and stops.
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages; as root run:"; \
+	    echo "  apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	PORT=$(PORT) DB=$(DB) KEY_TTL=$(KEY_TTL) WORKERS=$(WORKERS) nginx/run.sh
+
+stop:
+	@nginx/run.sh stop
+
+test: deps
+	@$(MAKE) --no-print-directory all units
+	cmake -S tests -B $(BUILD)/ctest -DROOT=$(CURDIR) >/dev/null
+	ctest --test-dir $(BUILD)/ctest --output-on-failure $(CTEST_ARGS)
+
+check: test
+
+.PHONY: units
+units: $(UNITS) $(TOOLS)
+
+clean:
+	rm -rf $(BUILD) $(BIN)
