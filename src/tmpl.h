@@ -13,7 +13,8 @@
  */
 enum tmpl_id {
 	TMPL_LAYOUT,	/* layout.html: the page shell */
-	TMPL_INDEX,	/* index.html: create form and the list */
+	TMPL_INDEX,	/* index.html: notice, create form and the list */
+	TMPL_FORM,	/* form.html: the create form */
 	TMPL_ITEM,	/* item.html: one todo in the list */
 	TMPL_MESSAGE,	/* message.html: an error or notice page body */
 	TMPL__MAX
