@@ -53,7 +53,7 @@ size_t		 valid_utf8_chars(const char *s, size_t len);
 /*
  * Validates a title: trims ASCII white space, then requires 1-200 code
  * points of valid UTF-8 without control characters. On success returns
- * NULL and sets *off/*outlen to the trimmed span inside s; else returns
+ * NULL and sets *off and *outlen to the trimmed span inside s; else returns
  * the message.
  */
 const char	*valid_title(const char *s, size_t len, size_t *off, size_t *outlen);

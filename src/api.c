@@ -1,0 +1,211 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "db.h"
+#include "idem.h"
+#include "json.h"
+#include "ops.h"
+#include "valid.h"
+
+int
+api_health(struct app *app, struct req *req, struct resp *r)
+{
+	(void)req;
+	if (db_health(app->db) != DB_OK)
+		return http_problem(r, 503, "unavailable", NULL,
+		    "The database does not answer.", NULL);
+	r->status = 200;
+	r->ctype = CTYPE_JSON_STR;
+	return json_status_write(&r->body, "ok");
+}
+
+int
+api_list(struct app *app, struct req *req, struct resp *r)
+{
+	struct todo	*items = NULL;
+	size_t		 n = 0, i;
+	unsigned	 limit = LIMIT_DEFAULT;
+	int64_t		 before = 0;
+	char		 v[32], next[24];
+	int		 rc = -1, q;
+	enum db_res	 dr;
+
+	if ((q = http_query(req, "limit", v, sizeof(v))) == -1 ||
+	    (q == 1 && valid_limit(v, strlen(v), &limit) == -1))
+		return http_problem(r, 422, "validation", NULL,
+		    "limit must be a whole number from 1 to 200.", "limit");
+	if ((q = http_query(req, "cursor", v, sizeof(v))) == -1 ||
+	    (q == 1 && valid_cursor(v, strlen(v), &before) == -1))
+		return http_problem(r, 422, "validation", NULL,
+		    "cursor must be a next_cursor value from an earlier page.", "cursor");
+
+	/* One extra row tells whether there is a next page. */
+	if ((dr = db_todo_list(app->db, before, limit + 1, &items, &n)) != DB_OK)
+		return dr == DB_BUSY ? http_problem(r, 503, "unavailable", NULL,
+		    "The database is busy; try again.", NULL) : -1;
+	next[0] = '\0';
+	if (n > limit) {
+		snprintf(next, sizeof(next), "%lld", (long long)items[limit - 1].id);
+		todo_clear(&items[limit]);
+		n = limit;
+	}
+	r->status = 200;
+	r->ctype = CTYPE_JSON_STR;
+	rc = json_list_write(&r->body, items, n, next[0] != '\0' ? next : NULL);
+	for (i = 0; i < n; i++)
+		todo_clear(&items[i]);
+	free(items);
+	return rc;
+}
+
+int
+api_get(struct app *app, struct req *req, struct resp *r)
+{
+	struct todo	 t;
+	enum db_res	 dr;
+	int		 rc;
+
+	if ((dr = db_todo_get(app->db, req->id, &t)) == DB_NOTFOUND)
+		return http_problem(r, 404, "not-found", NULL, "There is no todo with this id.", NULL);
+	if (dr != DB_OK)
+		return -1;
+	rc = op_todo_json(r, 200, &t);
+	todo_clear(&t);
+	return rc;
+}
+
+/* Turns what idem_run() reports into the API's answer. */
+static int
+api_outcome(enum idem_res res, int keyed, struct resp *r)
+{
+	switch (res) {
+	case IDEM_DONE:
+	case IDEM_REPLAYED:
+		return 0;
+	case IDEM_REFUSED:
+		if (r->status == 404)
+			return http_problem(r, 404, "not-found", NULL,
+			    "There is no todo with this id.", NULL);
+		return http_problem(r, 412, "precondition-failed", NULL,
+		    "The todo has changed since the ETag given in If-Match.", NULL);
+	case IDEM_MISMATCH:
+		return http_problem(r, 422, "idempotency-key-reused",
+		    "Idempotency key already used", "This Idempotency-Key was used "
+		    "for a different request (method, path or body). Use a new key "
+		    "for a new operation.", NULL);
+	case IDEM_BUSY:
+		if (http_problem(r, keyed ? 409 : 503, keyed ? "operation-in-progress" :
+		    "unavailable", NULL, "Another request holds the store; "
+		    "retry shortly with the same Idempotency-Key.", NULL) == -1)
+			return -1;
+		r->retry_after = 1;
+		return 0;
+	case IDEM_ERROR:
+		break;
+	}
+	return -1;
+}
+
+/* The shared path of POST, PUT, PATCH and DELETE. */
+static int
+api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
+{
+	static const enum todo_mode modes[] = {
+		[OP_CREATE] = MODE_CREATE,
+		[OP_REPLACE] = MODE_REPLACE,
+		[OP_PATCH] = MODE_PATCH,
+		[OP_DELETE] = MODE_PATCH,
+		[OP_COMPLETE] = MODE_PATCH,
+	};
+	struct todo_in	 in = { 0 };
+	struct verr	 err = { 0 };
+	struct buf	 canon = { 0 };
+	struct idem_op	 iop = { 0 };
+	struct op	 op = { 0 };
+	char		 key[IDEM_KEY_MAX + 1], fp[65];
+	int		 rc = -1;
+
+	if (kind != OP_DELETE && req->ctype != CTYPE_JSON &&
+	    !(kind == OP_PATCH && req->ctype == CTYPE_MERGE_PATCH)) {
+		rc = http_problem(r, 415, "unsupported-media-type", NULL,
+		    kind == OP_PATCH ? "Send application/merge-patch+json or application/json." :
+		    "Send application/json.", NULL);
+		goto out;
+	}
+	if (req->idem_key != NULL) {
+		if (idem_key_parse(req->idem_key, key) == -1) {
+			rc = http_problem(r, 400, "invalid-idempotency-key", NULL,
+			    "Idempotency-Key must be 1 to 255 visible ASCII characters, "
+			    "optionally as a quoted string.", NULL);
+			goto out;
+		}
+		iop.key = key;
+	} else if (kind == OP_CREATE && app->cfg->require_key) {
+		rc = http_problem(r, 400, "idempotency-key-required", NULL,
+		    "This server requires an Idempotency-Key header on POST.", NULL);
+		goto out;
+	}
+
+	if (kind != OP_DELETE) {
+		switch (json_todo_parse(req->body.data, req->body.len, modes[kind], &in, &err)) {
+		case JSON_OK:
+			break;
+		case JSON_MALFORMED:
+			rc = http_problem(r, 400, "malformed-json", NULL,
+			    "The body is not well-formed JSON.", NULL);
+			goto out;
+		case JSON_INVALID:
+			rc = http_problem(r, 422, "validation", NULL, err.msg, err.field);
+			goto out;
+		case JSON_NOMEM:
+			goto out;
+		}
+		if (iop.key != NULL &&
+		    json_canonical(req->body.data, req->body.len, &canon) != JSON_OK)
+			goto out;
+	}
+
+	idem_fingerprint("json", canon.data != NULL ? canon.data : "", canon.len, fp);
+	iop.method = http_method_name(req->method);
+	iop.path = req->path;
+	iop.fingerprint = fp;
+	iop.now = (int64_t)time(NULL);
+	iop.ttl = app->cfg->key_ttl;
+	op.kind = kind;
+	op.out = OUT_JSON;
+	op.id = req->id;
+	op.in = &in;
+	op.if_match = req->if_match;
+	rc = api_outcome(idem_run(app->db, &iop, op_run, &op, r), iop.key != NULL, r);
+out:
+	todo_in_clear(&in);
+	buf_free(&canon);
+	return rc;
+}
+
+int
+api_create(struct app *app, struct req *req, struct resp *r)
+{
+	return api_change(app, req, r, OP_CREATE);
+}
+
+int
+api_replace(struct app *app, struct req *req, struct resp *r)
+{
+	return api_change(app, req, r, OP_REPLACE);
+}
+
+int
+api_patch(struct app *app, struct req *req, struct resp *r)
+{
+	return api_change(app, req, r, OP_PATCH);
+}
+
+int
+api_delete(struct app *app, struct req *req, struct resp *r)
+{
+	return api_change(app, req, r, OP_DELETE);
+}

@@ -1,0 +1,12 @@
+#ifndef CLOCK_H
+#define CLOCK_H
+
+#include <stdint.h>
+
+/* Wall-clock time in milliseconds since the epoch. */
+int64_t	clock_now_ms(void);
+
+/* Formats ms as RFC 3339 UTC with milliseconds: 2026-11-22T15:40:00.123Z. */
+void	clock_rfc3339(int64_t ms, char out[32]);
+
+#endif

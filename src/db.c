@@ -1,0 +1,494 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+/* Numbered schema steps; PRAGMA user_version records how many have run. */
+static const char *const migrations[] = {
+	/* 1: todos, and the key-mapping table from each idempotency key to its result. */
+	"CREATE TABLE todos ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"	/* never reused: replays may name deleted ids */
+	" title TEXT NOT NULL,"
+	" description TEXT,"
+	" is_completed INTEGER NOT NULL DEFAULT 0 CHECK (is_completed IN (0, 1)),"
+	" version INTEGER NOT NULL DEFAULT 1,"
+	" created_at TEXT NOT NULL,"
+	" updated_at TEXT NOT NULL);"
+	"CREATE TABLE idempotency_keys ("
+	" key TEXT PRIMARY KEY,"
+	" method TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL,"
+	" todo_id INTEGER,"
+	" status INTEGER NOT NULL,"
+	" headers TEXT NOT NULL DEFAULT '',"
+	" body BLOB NOT NULL DEFAULT x'',"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+	"CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);",
+};
+
+#define MIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
+
+enum stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_HEALTH,
+	STMT_TODO_INSERT,
+	STMT_TODO_GET,
+	STMT_TODO_UPDATE,
+	STMT_TODO_DELETE,
+	STMT_TODO_LIST,
+	STMT_TODO_LIST_BEFORE,
+	STMT_KEY_EXPIRE,
+	STMT_KEY_CLAIM,
+	STMT_KEY_GET,
+	STMT_KEY_FINISH,
+	STMT_KEY_PURGE,
+	STMT__MAX
+};
+
+#define TODO_COLS	"id, title, description, is_completed, version, created_at, updated_at"
+
+static const char *const stmts[STMT__MAX] = {
+	/* STMT_BEGIN: take the write lock now, so the operation cannot deadlock later */
+	"BEGIN IMMEDIATE",
+	/* STMT_COMMIT */
+	"COMMIT",
+	/* STMT_ROLLBACK */
+	"ROLLBACK",
+	/* STMT_HEALTH */
+	"SELECT count(*) FROM sqlite_schema",
+	/* STMT_TODO_INSERT */
+	"INSERT INTO todos (title, description, is_completed, created_at, updated_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?4)",
+	/* STMT_TODO_GET */
+	"SELECT " TODO_COLS " FROM todos WHERE id = ?1",
+	/* STMT_TODO_UPDATE */
+	"UPDATE todos SET title = ?2, description = ?3, is_completed = ?4,"
+	" version = version + 1, updated_at = ?5 WHERE id = ?1",
+	/* STMT_TODO_DELETE */
+	"DELETE FROM todos WHERE id = ?1",
+	/* STMT_TODO_LIST: newest first, by the primary key */
+	"SELECT " TODO_COLS " FROM todos ORDER BY id DESC LIMIT ?1",
+	/* STMT_TODO_LIST_BEFORE: the next page of a keyset pagination */
+	"SELECT " TODO_COLS " FROM todos WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
+	/* STMT_KEY_EXPIRE: an expired key counts as new */
+	"DELETE FROM idempotency_keys WHERE key = ?1 AND expires_at <= ?2",
+	/* STMT_KEY_CLAIM: the UNIQUE key, not a prior SELECT, decides who runs */
+	"INSERT INTO idempotency_keys (key, method, path, fingerprint, status,"
+	" created_at, expires_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)"
+	" ON CONFLICT (key) DO NOTHING",
+	/* STMT_KEY_GET */
+	"SELECT method, path, fingerprint, status, headers, body, expires_at"
+	" FROM idempotency_keys WHERE key = ?1",
+	/* STMT_KEY_FINISH */
+	"UPDATE idempotency_keys SET todo_id = ?2, status = ?3, headers = ?4, body = ?5"
+	" WHERE key = ?1",
+	/* STMT_KEY_PURGE: bounded, so each write pays a small and fixed share */
+	"DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys"
+	" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)",
+};
+
+struct db {
+	sqlite3		*h;
+	sqlite3_stmt	*stmt[STMT__MAX];
+};
+
+const char *
+db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+/* Runs the migrations not yet applied, each in its own transaction. */
+static int
+db_migrate(sqlite3 *h)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 sql[64];
+	int		 version, i;
+
+	if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto fail;
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (version > MIGRATIONS) {
+		fprintf(stderr, "database schema version %d is newer than this program (%d)\n",
+		    version, MIGRATIONS);
+		goto fail;
+	}
+	for (i = version; i < MIGRATIONS; i++) {
+		if (sqlite3_exec(h, migrations[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", i + 1);
+		if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	}
+	if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "schema migration failed: %s\n", sqlite3_errmsg(h));
+	sqlite3_finalize(st);
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct db *
+db_open(const char *path, int busy_ms)
+{
+	struct db	*db;
+	int		 i;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", path, db->h ? sqlite3_errmsg(db->h) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, busy_ms);
+	sqlite3_extended_result_codes(db->h, 1);
+	/* WAL lets readers go on while one writer commits; FULL syncs every commit. */
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	    " PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	if (db_migrate(db->h) == -1)
+		goto fail;
+	for (i = 0; i < STMT__MAX; i++)
+		if (sqlite3_prepare_v3(db->h, stmts[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &db->stmt[i], NULL) != SQLITE_OK) {
+			fprintf(stderr, "statement %d: %s\n", i, sqlite3_errmsg(db->h));
+			goto fail;
+		}
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	int	 i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < STMT__MAX; i++)
+		sqlite3_finalize(db->stmt[i]);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+/* Maps a step result: a busy lock is reported apart from real errors. */
+static enum db_res
+db_map(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return DB_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_BUSY;
+	case SQLITE_CONSTRAINT:
+		return DB_EXISTS;
+	default:
+		return DB_ERROR;
+	}
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+static enum db_res
+db_exec(struct db *db, enum stmt s)
+{
+	sqlite3_stmt	*st = db->stmt[s];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? DB_OK : db_map(rc);
+}
+
+enum db_res
+db_begin(struct db *db)
+{
+	return db_exec(db, STMT_BEGIN);
+}
+
+enum db_res
+db_commit(struct db *db)
+{
+	enum db_res	 rc;
+
+	if ((rc = db_exec(db, STMT_COMMIT)) != DB_OK)
+		db_rollback(db);
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		db_exec(db, STMT_ROLLBACK);
+}
+
+enum db_res
+db_health(struct db *db)
+{
+	sqlite3_stmt	*st = db->stmt[STMT_HEALTH];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : db_map(rc) == DB_OK ? DB_ERROR : db_map(rc);
+}
+
+static int
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+enum db_res
+db_todo_insert(struct db *db, const struct todo_in *in, const char *now, int64_t *id)
+{
+	sqlite3_stmt	*st = db->stmt[STMT_TODO_INSERT];
+	enum db_res	 rc;
+
+	if (bind_text(st, 1, in->title) != SQLITE_OK ||
+	    bind_text(st, 2, in->description) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, in->is_completed ? 1 : 0) != SQLITE_OK ||
+	    bind_text(st, 4, now) != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return DB_ERROR;
+	}
+	if ((rc = db_exec(db, STMT_TODO_INSERT)) == DB_OK)
+		*id = sqlite3_last_insert_rowid(db->h);
+	return rc;
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	s = sqlite3_column_text(st, i);
+	return strdup(s != NULL ? (const char *)s : "");
+}
+
+/* Fills t from the current row of a TODO_COLS statement: 0, or -1 when out of memory. */
+static int
+todo_row(sqlite3_stmt *st, struct todo *t)
+{
+	const unsigned char	*s;
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	if ((t->title = col_dup(st, 1)) == NULL)
+		return -1;
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL && (t->description = col_dup(st, 2)) == NULL)
+		return -1;
+	t->is_completed = sqlite3_column_int(st, 3) != 0;
+	t->version = sqlite3_column_int64(st, 4);
+	if ((s = sqlite3_column_text(st, 5)) != NULL)
+		snprintf(t->created_at, sizeof(t->created_at), "%s", s);
+	if ((s = sqlite3_column_text(st, 6)) != NULL)
+		snprintf(t->updated_at, sizeof(t->updated_at), "%s", s);
+	return 0;
+}
+
+enum db_res
+db_todo_get(struct db *db, int64_t id, struct todo *t)
+{
+	sqlite3_stmt	*st = db->stmt[STMT_TODO_GET];
+	enum db_res	 res;
+	int		 rc;
+
+	memset(t, 0, sizeof(*t));
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		res = todo_row(st, t) == 0 ? DB_OK : DB_ERROR;
+	else if (rc == SQLITE_DONE)
+		res = DB_NOTFOUND;
+	else
+		res = db_map(rc) == DB_OK ? DB_ERROR : db_map(rc);
+	if (res == DB_ERROR)
+		todo_clear(t);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return res;
+}
+
+enum db_res
+db_todo_update(struct db *db, const struct todo *t, const char *now)
+{
+	sqlite3_stmt	*st = db->stmt[STMT_TODO_UPDATE];
+
+	sqlite3_bind_int64(st, 1, t->id);
+	bind_text(st, 2, t->title);
+	bind_text(st, 3, t->description);
+	sqlite3_bind_int(st, 4, t->is_completed ? 1 : 0);
+	bind_text(st, 5, now);
+	return db_exec(db, STMT_TODO_UPDATE);
+}
+
+enum db_res
+db_todo_delete(struct db *db, int64_t id)
+{
+	sqlite3_bind_int64(db->stmt[STMT_TODO_DELETE], 1, id);
+	return db_exec(db, STMT_TODO_DELETE);
+}
+
+enum db_res
+db_todo_list(struct db *db, int64_t before, unsigned limit, struct todo **items, size_t *n)
+{
+	sqlite3_stmt	*st;
+	struct todo	*v = NULL;
+	enum db_res	 res = DB_OK;
+	size_t		 i;
+	int		 rc;
+
+	*items = NULL;
+	*n = 0;
+	st = db->stmt[before > 0 ? STMT_TODO_LIST_BEFORE : STMT_TODO_LIST];
+	if ((v = calloc(limit > 0 ? limit : 1, sizeof(*v))) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int(st, 1, (int)limit);
+	if (before > 0)
+		sqlite3_bind_int64(st, 2, before);
+	for (i = 0; i < limit && (rc = sqlite3_step(st)) == SQLITE_ROW; i++)
+		if (todo_row(st, &v[i]) == -1) {
+			todo_clear(&v[i]);
+			res = DB_ERROR;
+			break;
+		}
+	if (res == DB_OK && i < limit && rc != SQLITE_DONE)
+		res = db_map(rc) == DB_OK ? DB_ERROR : db_map(rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (res != DB_OK) {
+		while (i > 0)
+			todo_clear(&v[--i]);
+		free(v);
+		return res;
+	}
+	*items = v;
+	*n = i;
+	return DB_OK;
+}
+
+enum db_res
+db_key_claim(struct db *db, const char *key, const char *method, const char *path,
+    const char *fingerprint, int64_t now, int64_t expires)
+{
+	sqlite3_stmt	*st;
+	enum db_res	 rc;
+
+	st = db->stmt[STMT_KEY_EXPIRE];
+	bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = db_exec(db, STMT_KEY_EXPIRE)) != DB_OK)
+		return rc;
+	st = db->stmt[STMT_KEY_CLAIM];
+	bind_text(st, 1, key);
+	bind_text(st, 2, method);
+	bind_text(st, 3, path);
+	bind_text(st, 4, fingerprint);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, expires);
+	if ((rc = db_exec(db, STMT_KEY_CLAIM)) != DB_OK)
+		return rc;
+	return sqlite3_changes(db->h) == 1 ? DB_OK : DB_EXISTS;
+}
+
+enum db_res
+db_key_get(struct db *db, const char *key, struct db_key *k)
+{
+	sqlite3_stmt	*st = db->stmt[STMT_KEY_GET];
+	enum db_res	 res = DB_OK;
+	const void	*blob;
+	int		 rc;
+
+	memset(k, 0, sizeof(*k));
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		k->status = sqlite3_column_int(st, 3);
+		k->expires_at = sqlite3_column_int64(st, 6);
+		if ((k->method = col_dup(st, 0)) == NULL ||
+		    (k->path = col_dup(st, 1)) == NULL ||
+		    (k->fingerprint = col_dup(st, 2)) == NULL ||
+		    (k->headers = col_dup(st, 4)) == NULL)
+			res = DB_ERROR;
+		blob = sqlite3_column_blob(st, 5);
+		if (res == DB_OK && buf_append(&k->body, blob != NULL ? blob : "",
+		    (size_t)sqlite3_column_bytes(st, 5)) == -1)
+			res = DB_ERROR;
+	} else if (rc == SQLITE_DONE)
+		res = DB_NOTFOUND;
+	else
+		res = db_map(rc) == DB_OK ? DB_ERROR : db_map(rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (res != DB_OK)
+		db_key_clear(k);
+	return res;
+}
+
+enum db_res
+db_key_finish(struct db *db, const char *key, int64_t todo_id, int status,
+    const char *headers, const void *body, size_t len)
+{
+	sqlite3_stmt	*st = db->stmt[STMT_KEY_FINISH];
+
+	bind_text(st, 1, key);
+	if (todo_id > 0)
+		sqlite3_bind_int64(st, 2, todo_id);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int(st, 3, status);
+	bind_text(st, 4, headers);
+	sqlite3_bind_blob(st, 5, len > 0 ? body : "", (int)len, SQLITE_STATIC);
+	return db_exec(db, STMT_KEY_FINISH);
+}
+
+enum db_res
+db_key_purge(struct db *db, int64_t now, int limit)
+{
+	sqlite3_stmt	*st = db->stmt[STMT_KEY_PURGE];
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	return db_exec(db, STMT_KEY_PURGE);
+}
+
+void
+db_key_clear(struct db_key *k)
+{
+	free(k->method);
+	free(k->path);
+	free(k->fingerprint);
+	free(k->headers);
+	buf_free(&k->body);
+	memset(k, 0, sizeof(*k));
+}

@@ -1,0 +1,84 @@
+#ifndef DB_H
+#define DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "todo.h"
+
+/*
+ * The store: the only module that speaks SQLite. One handle per worker
+ * process, its statements prepared once at open.
+ */
+struct db;
+
+enum db_res {
+	DB_OK = 0,
+	DB_NOTFOUND,	/* no such row */
+	DB_EXISTS,	/* a key row is already there */
+	DB_BUSY,	/* the write lock was not had within the busy timeout */
+	DB_ERROR
+};
+
+/* A stored idempotency key and the response it produced. Owned strings. */
+struct db_key {
+	char	*method;
+	char	*path;
+	char	*fingerprint;
+	int	 status;
+	int64_t	 expires_at;	/* unix seconds */
+	char	*headers;	/* "Name: value\r\n" lines */
+	struct buf body;
+};
+
+/*
+ * Opens path (created if missing), sets WAL and the busy timeout, migrates
+ * the schema to the current version and prepares every statement.
+ * Returns the handle, or NULL with a message on stderr.
+ */
+struct db	*db_open(const char *path, int busy_ms);
+void		 db_close(struct db *);
+
+/* The latest error message of the handle, for logs. */
+const char	*db_errmsg(struct db *);
+
+/* Transactions: BEGIN IMMEDIATE (DB_BUSY when the lock is not had), COMMIT, ROLLBACK. */
+enum db_res	 db_begin(struct db *);
+enum db_res	 db_commit(struct db *);
+void		 db_rollback(struct db *);
+
+enum db_res	 db_health(struct db *);
+
+/* Inserts a todo; sets *id. now is an RFC 3339 timestamp. */
+enum db_res	 db_todo_insert(struct db *, const struct todo_in *, const char *now, int64_t *id);
+/* Reads a todo into t (free with todo_clear). */
+enum db_res	 db_todo_get(struct db *, int64_t id, struct todo *t);
+/* Writes every field of t (title, description, is_completed), bumping its version. */
+enum db_res	 db_todo_update(struct db *, const struct todo *t, const char *now);
+/* Deletes a todo; DB_OK whether or not it was there. */
+enum db_res	 db_todo_delete(struct db *, int64_t id);
+/*
+ * Lists up to limit todos with id < before (0: from the newest), newest
+ * first. *items is allocated (free each with todo_clear, then free()).
+ */
+enum db_res	 db_todo_list(struct db *, int64_t before, unsigned limit,
+		    struct todo **items, size_t *n);
+
+/*
+ * Claims key for a new operation: inserts its row unless one is there
+ * (the UNIQUE key decides). DB_OK when claimed, DB_EXISTS when not.
+ * Rows expired at now are removed first, so an expired key counts as new.
+ */
+enum db_res	 db_key_claim(struct db *, const char *key, const char *method,
+		    const char *path, const char *fingerprint, int64_t now, int64_t expires);
+/* Reads a key row (free with db_key_clear). */
+enum db_res	 db_key_get(struct db *, const char *key, struct db_key *);
+/* Records the response of the operation that claimed key. */
+enum db_res	 db_key_finish(struct db *, const char *key, int64_t todo_id, int status,
+		    const char *headers, const void *body, size_t len);
+/* Removes at most limit expired key rows. */
+enum db_res	 db_key_purge(struct db *, int64_t now, int limit);
+void		 db_key_clear(struct db_key *);
+
+#endif

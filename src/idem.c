@@ -1,0 +1,223 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idem.h"
+#include "sha256.h"
+
+int
+idem_key_parse(const char *raw, char out[IDEM_KEY_MAX + 1])
+{
+	size_t	 n = 0;
+	int	 quoted = 0;
+
+	if (raw == NULL)
+		return -1;
+	if (*raw == '"') {
+		quoted = 1;
+		raw++;
+	}
+	for (; *raw != '\0'; raw++) {
+		unsigned char	 c = (unsigned char)*raw;
+
+		if (quoted && c == '"') {
+			if (raw[1] != '\0')
+				return -1;
+			quoted = 0;
+			break;
+		}
+		if (quoted && c == '\\') {
+			/* sf-string escapes only \" and \\ */
+			c = (unsigned char)*++raw;
+			if (c != '"' && c != '\\')
+				return -1;
+		}
+		if (c < 0x21 || c > 0x7e || n == IDEM_KEY_MAX)
+			return -1;
+		out[n++] = (char)c;
+	}
+	if (quoted || n == 0)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+void
+idem_fingerprint(const char *kind, const char *canon, size_t len, char out[65])
+{
+	struct sha256	 h;
+	unsigned char	 d[32];
+	int		 i;
+
+	sha256_init(&h);
+	sha256_update(&h, kind, strlen(kind));
+	sha256_update(&h, "\n", 1);
+	sha256_update(&h, canon, len);
+	sha256_final(&h, d);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* The response headers a replay restores: an allow-list, never cookies or dates. */
+static int
+headers_save(const struct resp *r, struct buf *h)
+{
+	if (r->ctype != NULL && buf_printf(h, "Content-Type: %s\r\n", r->ctype) == -1)
+		return -1;
+	if (r->location[0] != '\0' && buf_printf(h, "Location: %s\r\n", r->location) == -1)
+		return -1;
+	if (r->etag[0] != '\0' && buf_printf(h, "ETag: %s\r\n", r->etag) == -1)
+		return -1;
+	return 0;
+}
+
+/* Content types this program produces, so a replay can point at static strings. */
+static const char *
+ctype_known(const char *s, size_t n)
+{
+	static const char *const known[] = {
+		CTYPE_JSON_STR, CTYPE_PROBLEM_STR, CTYPE_HTML_STR,
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i]) == n && strncmp(known[i], s, n) == 0)
+			return known[i];
+	return NULL;
+}
+
+/* Rebuilds the recorded response into r: 0, or -1 when the record is unusable. */
+static int
+replay(const struct db_key *k, struct resp *r)
+{
+	const char	*p = k->headers, *eol, *v;
+	size_t		 nlen, vlen;
+
+	http_resp_reset(r);
+	r->status = k->status;
+	r->replayed = 1;
+	while (*p != '\0') {
+		if ((eol = strstr(p, "\r\n")) == NULL)
+			return -1;
+		if ((v = memchr(p, ':', (size_t)(eol - p))) == NULL)
+			return -1;
+		nlen = (size_t)(v - p);
+		v += 2;
+		vlen = (size_t)(eol - v);
+		if (nlen == 12 && strncmp(p, "Content-Type", nlen) == 0) {
+			if ((r->ctype = ctype_known(v, vlen)) == NULL)
+				return -1;
+		} else if (nlen == 8 && strncmp(p, "Location", nlen) == 0) {
+			if (vlen >= sizeof(r->location))
+				return -1;
+			memcpy(r->location, v, vlen);
+			r->location[vlen] = '\0';
+		} else if (nlen == 4 && strncmp(p, "ETag", nlen) == 0) {
+			if (vlen >= sizeof(r->etag))
+				return -1;
+			memcpy(r->etag, v, vlen);
+			r->etag[vlen] = '\0';
+		}
+		p = eol + 2;
+	}
+	return buf_append(&r->body, k->body.data, k->body.len);
+}
+
+/* Replays or refuses a recorded key. */
+static enum idem_res
+recorded(const struct idem_op *op, const struct db_key *k, struct resp *r)
+{
+	if (strcmp(k->method, op->method) != 0 || strcmp(k->path, op->path) != 0 ||
+	    strcmp(k->fingerprint, op->fingerprint) != 0)
+		return IDEM_MISMATCH;
+	if (replay(k, r) == -1) {
+		fprintf(stderr, "idempotency key %s: unusable record\n", op->key);
+		return IDEM_ERROR;
+	}
+	return IDEM_REPLAYED;
+}
+
+enum idem_res
+idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct resp *r)
+{
+	struct db_key	 k = { 0 };
+	struct buf	 h = { 0 };
+	enum idem_res	 res = IDEM_ERROR;
+	enum db_res	 rc;
+	int64_t		 todo_id = 0;
+
+	/*
+	 * Retries are the common case for a known key: answer them from a
+	 * read, without queueing for the write lock. A key not yet recorded
+	 * is decided below, by the UNIQUE constraint inside the transaction.
+	 */
+	if (op->key != NULL) {
+		rc = db_key_get(db, op->key, &k);
+		if (rc == DB_OK && k.expires_at > op->now) {
+			res = recorded(op, &k, r);
+			goto out;
+		}
+		db_key_clear(&k);
+		if (rc == DB_BUSY) {
+			res = IDEM_BUSY;
+			goto out;
+		}
+		if (rc != DB_OK && rc != DB_NOTFOUND)
+			goto out;
+	}
+
+	if ((rc = db_begin(db)) != DB_OK) {
+		res = rc == DB_BUSY ? IDEM_BUSY : IDEM_ERROR;
+		goto out;
+	}
+	if ((rc = db_key_purge(db, op->now, IDEM_PURGE_BATCH)) != DB_OK)
+		goto fail;
+	if (op->key != NULL) {
+		rc = db_key_claim(db, op->key, op->method, op->path, op->fingerprint,
+		    op->now, op->now + op->ttl);
+		if (rc == DB_EXISTS) {
+			/* Another request recorded it while this one waited for the lock. */
+			if ((rc = db_key_get(db, op->key, &k)) != DB_OK)
+				goto fail;
+			res = recorded(op, &k, r);
+			db_rollback(db);
+			goto out;
+		}
+		if (rc != DB_OK)
+			goto fail;
+	}
+
+	switch (fn(db, arg, r, &todo_id)) {
+	case STEP_DONE:
+		break;
+	case STEP_REFUSED:
+		db_rollback(db);
+		res = IDEM_REFUSED;
+		goto out;
+	case STEP_FAILED:
+		goto fail;
+	}
+	if (op->key != NULL) {
+		if (headers_save(r, &h) == -1)
+			goto fail;
+		if ((rc = db_key_finish(db, op->key, todo_id, r->status,
+		    h.data != NULL ? h.data : "", r->body.data, r->body.len)) != DB_OK)
+			goto fail;
+	}
+	if ((rc = db_commit(db)) != DB_OK) {
+		res = rc == DB_BUSY ? IDEM_BUSY : IDEM_ERROR;
+		goto out;
+	}
+	res = IDEM_DONE;
+	goto out;
+fail:
+	if (rc == DB_BUSY)
+		res = IDEM_BUSY;
+	else
+		fprintf(stderr, "%s %s: %s\n", op->method, op->path, db_errmsg(db));
+	db_rollback(db);
+out:
+	db_key_clear(&k);
+	buf_free(&h);
+	return res;
+}

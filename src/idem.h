@@ -1,0 +1,70 @@
+#ifndef IDEM_H
+#define IDEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "http.h"
+
+/*
+ * Idempotency keys: parsing, request fingerprints, and running an
+ * operation so that its change and its key row commit together, and a
+ * repeated key replays the first response instead of running again.
+ */
+
+#define IDEM_KEY_MAX	255
+/* Expired rows removed per write transaction: bounded work per request. */
+#define IDEM_PURGE_BATCH	16
+
+/*
+ * Parses an Idempotency-Key value: 1-255 visible ASCII characters, or a
+ * Structured Field string ("...") holding them, which is unquoted.
+ * Returns 0 with the key in out, or -1 when the value is not a key.
+ */
+int	idem_key_parse(const char *raw, char out[IDEM_KEY_MAX + 1]);
+
+/* The fingerprint of a request body: SHA-256 hex of kind, a newline, and the canonical body. */
+void	idem_fingerprint(const char *kind, const char *canon, size_t len, char out[65]);
+
+struct idem_op {
+	const char	*key;		/* the parsed key, or NULL to run without one */
+	const char	*method;
+	const char	*path;
+	const char	*fingerprint;	/* with a key */
+	int64_t		 now;		/* unix seconds */
+	int64_t		 ttl;		/* seconds a key is kept */
+};
+
+/* What an operation tells the runner. */
+enum idem_step {
+	STEP_DONE,	/* resp is its success: record it with the key and commit */
+	STEP_REFUSED,	/* resp is a client error: roll back, record nothing */
+	STEP_FAILED	/* a server error: roll back */
+};
+
+/*
+ * An operation, run inside the transaction. It fills resp and sets
+ * *todo_id to the todo it concerns.
+ */
+typedef enum idem_step (*idem_fn)(struct db *, void *arg, struct resp *, int64_t *todo_id);
+
+enum idem_res {
+	IDEM_DONE,	/* the operation ran and committed; resp is its response */
+	IDEM_REFUSED,	/* the operation refused; resp is its error; nothing changed */
+	IDEM_REPLAYED,	/* resp is the response first given for this key */
+	IDEM_MISMATCH,	/* the key belongs to a different request; nothing changed */
+	IDEM_BUSY,	/* the write lock was not had within the busy timeout */
+	IDEM_ERROR	/* a server error; nothing changed */
+};
+
+/*
+ * Runs fn once for op: in one transaction, claims the key (its UNIQUE
+ * constraint decides between concurrent requests), runs fn, and records
+ * its response with the key. A key already recorded is replayed into
+ * resp or reported as a mismatch without running fn.
+ */
+enum idem_res	idem_run(struct db *, const struct idem_op *, idem_fn, void *arg,
+		    struct resp *);
+
+#endif

@@ -1,0 +1,26 @@
+#ifndef IO_H
+#define IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * One server interface, two backends: plain CGI (environment, stdin,
+ * stdout) and FastCGI (a libfcgi request). The request code sees only this.
+ */
+struct io {
+	/* The CGI parameter, or NULL. Valid until the request ends. */
+	const char	*(*param)(struct io *, const char *name);
+	/* Reads up to n body bytes: the count, 0 at the end, -1 on error. */
+	ssize_t		 (*read)(struct io *, void *, size_t n);
+	/* Writes all n bytes: 0, or -1 on error. */
+	int		 (*write)(struct io *, const void *, size_t n);
+	void		*arg;
+};
+
+void	io_cgi_init(struct io *);
+
+struct FCGX_Request;
+void	io_fcgi_init(struct io *, struct FCGX_Request *);
+
+#endif

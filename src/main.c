@@ -1,0 +1,355 @@
+/*
+ * todo.fcgi: flags and environment, CGI-or-FastCGI detection, the prefork
+ * workers and their signals, and the accept loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "db.h"
+#include "io.h"
+#include "route.h"
+#include "tmpl.h"
+
+#define WORKERS_MAX	256
+#define BACKLOG		1024
+
+static volatile sig_atomic_t	 stopping;
+static volatile sig_atomic_t	 busy;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: todo.fcgi [--db PATH] [--socket PATH|HOST:PORT] [--workers N]\n"
+	    "                 [--key-ttl SECONDS] [--require-key] [--templates DIR]\n"
+	    "Environment: TODO_DB, TODO_SOCKET, TODO_WORKERS, TODO_KEY_TTL,\n"
+	    "TODO_REQUIRE_KEY (0/1), TODO_TEMPLATES. Without a socket, inside a CGI\n"
+	    "environment, answers one request as CGI.\n");
+	exit(2);
+}
+
+/* Parses a whole number in [min, max]: 0, or -1. */
+static int
+number(const char *s, long long min, long long max, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Settings from the environment, then flags; -1 with a message when one is bad. */
+static int
+configure(int argc, char *argv[], struct config *cfg)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "key-ttl", required_argument, NULL, 't' },
+		{ "require-key", no_argument, NULL, 'k' },
+		{ "templates", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*workers, *ttl, *req;
+	long long	 v;
+	long		 cpus;
+	int		 c;
+
+	cfg->db_path = getenv("TODO_DB");
+	if (cfg->db_path == NULL || *cfg->db_path == '\0')
+		cfg->db_path = "var/todo.db";
+	cfg->socket = getenv("TODO_SOCKET");
+	if (cfg->socket != NULL && *cfg->socket == '\0')
+		cfg->socket = NULL;
+	cfg->templates = getenv("TODO_TEMPLATES");
+	if (cfg->templates == NULL || *cfg->templates == '\0')
+		cfg->templates = TEMPLATE_DIR;
+	workers = getenv("TODO_WORKERS");
+	ttl = getenv("TODO_KEY_TTL");
+	req = getenv("TODO_REQUIRE_KEY");
+	cfg->busy_ms = 5000;
+
+	while ((c = getopt_long(argc, argv, "d:s:w:t:kT:h", opts, NULL)) != -1)
+		switch (c) {
+		case 'd': cfg->db_path = optarg; break;
+		case 's': cfg->socket = optarg; break;
+		case 'w': workers = optarg; break;
+		case 't': ttl = optarg; break;
+		case 'k': req = "1"; break;
+		case 'T': cfg->templates = optarg; break;
+		default: usage();
+		}
+	if (optind != argc)
+		usage();
+
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->workers = cpus > 0 ? (int)cpus : 1;
+	if (workers != NULL && *workers != '\0') {
+		if (number(workers, 1, WORKERS_MAX, &v) == -1) {
+			fprintf(stderr, "workers must be 1 to %d\n", WORKERS_MAX);
+			return -1;
+		}
+		cfg->workers = (int)v;
+	}
+	cfg->key_ttl = 86400;
+	if (ttl != NULL && *ttl != '\0') {
+		if (number(ttl, 1, 10LL * 365 * 86400, &v) == -1) {
+			fprintf(stderr, "key TTL must be a positive number of seconds\n");
+			return -1;
+		}
+		cfg->key_ttl = v;
+	}
+	if (req != NULL && *req != '\0') {
+		if (strcmp(req, "0") != 0 && strcmp(req, "1") != 0) {
+			fprintf(stderr, "TODO_REQUIRE_KEY must be 0 or 1\n");
+			return -1;
+		}
+		cfg->require_key = req[0] == '1';
+	}
+	return 0;
+}
+
+/* A worker stops at once when idle, or after the request it is serving. */
+static void
+on_worker_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	if (!busy)
+		_exit(0);
+}
+
+static void
+on_master_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+on_child(int sig)
+{
+	(void)sig;
+}
+
+static void
+set_signal(int sig, void (*fn)(int))
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/* A worker: its own store handle, then accept and serve until told to stop. */
+static int
+worker(const struct config *cfg, int sock)
+{
+	struct app	 app = { cfg, NULL };
+	struct io	 io;
+	FCGX_Request	 r;
+
+	set_signal(SIGTERM, on_worker_signal);
+	set_signal(SIGINT, on_worker_signal);
+	set_signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((app.db = db_open(cfg->db_path, cfg->busy_ms)) == NULL)
+		return 1;
+	if (FCGX_InitRequest(&r, sock, 0) != 0)
+		return 1;
+	while (!stopping) {
+		if (FCGX_Accept_r(&r) < 0) {
+			if (errno == EINTR && !stopping)
+				continue;
+			break;
+		}
+		busy = 1;
+		io_fcgi_init(&io, &r);
+		route_serve(&app, &io);
+		FCGX_Finish_r(&r);
+		busy = 0;
+	}
+	db_close(app.db);
+	return 0;
+}
+
+static pid_t
+spawn(const struct config *cfg, int sock)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1) {
+		perror("fork");
+		return -1;
+	}
+	if (pid == 0)
+		_exit(worker(cfg, sock));
+	return pid;
+}
+
+/*
+ * The master: keeps cfg->workers workers running on sock, restarting any
+ * that dies, until SIGTERM or SIGINT, then stops them all.
+ */
+static int
+master(const struct config *cfg, int sock)
+{
+	pid_t		 pids[WORKERS_MAX];
+	time_t		 started[WORKERS_MAX];
+	pid_t		 pid;
+	int		 i, status, alive;
+	sigset_t	 block, old;
+
+	set_signal(SIGTERM, on_master_signal);
+	set_signal(SIGINT, on_master_signal);
+	set_signal(SIGCHLD, on_child);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (i = 0; i < cfg->workers; i++) {
+		started[i] = time(NULL);
+		if ((pids[i] = spawn(cfg, sock)) == -1)
+			stopping = 1;
+	}
+	while (!stopping) {
+		pid = waitpid(-1, &status, 0);
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < cfg->workers; i++) {
+			if (pids[i] != pid)
+				continue;
+			if (WIFSIGNALED(status))
+				fprintf(stderr, "worker %d killed by signal %d; restarting\n",
+				    (int)pid, WTERMSIG(status));
+			else
+				fprintf(stderr, "worker %d exited with %d; restarting\n",
+				    (int)pid, WEXITSTATUS(status));
+			/* A worker that dies at once would otherwise spin. */
+			if (time(NULL) - started[i] < 1)
+				sleep(1);
+			started[i] = time(NULL);
+			if (!stopping)
+				pids[i] = spawn(cfg, sock);
+		}
+	}
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < cfg->workers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	/* Workers finish the request in hand; give them a bounded time. */
+	for (alive = 1, i = 0; alive && i < 100; i++) {
+		alive = 0;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			;
+		for (int j = 0; j < cfg->workers; j++)
+			if (pids[j] > 0 && kill(pids[j], 0) == 0)
+				alive = 1;
+		if (alive)
+			usleep(100 * 1000);
+	}
+	for (i = 0; i < cfg->workers; i++)
+		if (pids[i] > 0 && kill(pids[i], 0) == 0)
+			kill(pids[i], SIGKILL);
+	while (waitpid(-1, &status, 0) > 0)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+/* Opens the listening socket; a unix socket is made reachable for the web server. */
+static int
+listen_on(const char *spec)
+{
+	struct stat	 st;
+	int		 sock;
+	mode_t		 old;
+
+	if (strchr(spec, '/') != NULL || strchr(spec, ':') == NULL) {
+		/* A stale socket from an earlier run would make bind fail. */
+		if (lstat(spec, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(spec);
+		/* The web server runs as another user; the directory guards access. */
+		old = umask(0);
+		sock = FCGX_OpenSocket(spec, BACKLOG);
+		umask(old);
+	} else
+		sock = FCGX_OpenSocket(spec, BACKLOG);
+	if (sock < 0)
+		fprintf(stderr, "%s: cannot listen: %s\n", spec, strerror(errno));
+	return sock;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config	 cfg = { 0 };
+	struct app	 app = { &cfg, NULL };
+	struct io	 io;
+	struct db	*db;
+	int		 sock = 0, rc;
+
+	if (configure(argc, argv, &cfg) == -1)
+		return 2;
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "cannot initialise FastCGI\n");
+		return 1;
+	}
+	if (tmpl_load(cfg.templates) == -1)
+		return 1;
+
+	if (cfg.socket == NULL && FCGX_IsCGI()) {
+		/* Plain CGI: one request, then exit. */
+		if ((app.db = db_open(cfg.db_path, cfg.busy_ms)) == NULL) {
+			printf("Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n"
+			    "The database cannot be opened.\n");
+			return 1;
+		}
+		io_cgi_init(&io);
+		route_serve(&app, &io);
+		fflush(stdout);
+		db_close(app.db);
+		tmpl_free();
+		return 0;
+	}
+
+	/* Create and migrate the schema once, before any worker opens it. */
+	if ((db = db_open(cfg.db_path, cfg.busy_ms)) == NULL)
+		return 1;
+	db_close(db);
+	if (cfg.socket != NULL && (sock = listen_on(cfg.socket)) < 0)
+		return 1;
+	fprintf(stderr, "todo: %d workers on %s, database %s\n", cfg.workers,
+	    cfg.socket != NULL ? cfg.socket : "the inherited socket", cfg.db_path);
+	rc = master(&cfg, sock);
+	if (cfg.socket != NULL && strchr(cfg.socket, '/') != NULL)
+		unlink(cfg.socket);
+	tmpl_free();
+	return rc;
+}

@@ -1,0 +1,154 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "json.h"
+#include "ops.h"
+#include "valid.h"
+
+void
+op_etag(const struct todo *t, char out[48])
+{
+	snprintf(out, 48, "\"%lld-%lld\"", (long long)t->id, (long long)t->version);
+}
+
+int
+op_todo_json(struct resp *r, int status, const struct todo *t)
+{
+	http_resp_reset(r);
+	r->status = status;
+	r->ctype = CTYPE_JSON_STR;
+	op_etag(t, r->etag);
+	return json_todo_write(&r->body, t);
+}
+
+/* If-Match with strong comparison: 1 when the header allows the change. */
+static int
+if_match_ok(const char *h, const char *etag)
+{
+	size_t	 n, elen = strlen(etag);
+
+	if (h == NULL)
+		return 1;
+	while (*h != '\0') {
+		h += strspn(h, " \t,");
+		n = strcspn(h, ",");
+		while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+			n--;
+		if ((n == 1 && h[0] == '*') || (n == elen && strncmp(h, etag, n) == 0))
+			return 1;
+		h += n;
+		h += strcspn(h, ",");
+	}
+	return 0;
+}
+
+/* Applies the fields in to t, replacing its strings. 0, or -1 when out of memory. */
+static int
+apply(struct todo *t, const struct todo_in *in)
+{
+	char	*s;
+
+	if (in->set & FIELD_BIT(FIELD_TITLE)) {
+		if ((s = strdup(in->title)) == NULL)
+			return -1;
+		free(t->title);
+		t->title = s;
+	}
+	if (in->set & FIELD_BIT(FIELD_DESCRIPTION)) {
+		s = NULL;
+		if (in->description != NULL && (s = strdup(in->description)) == NULL)
+			return -1;
+		free(t->description);
+		t->description = s;
+	}
+	if (in->set & FIELD_BIT(FIELD_IS_COMPLETED))
+		t->is_completed = in->is_completed;
+	return 0;
+}
+
+/* The 303 that ends a form post: to the created todo's notice, or the list. */
+static int
+see_other(struct resp *r, int64_t created)
+{
+	http_resp_reset(r);
+	r->status = 303;
+	r->ctype = CTYPE_HTML_STR;
+	if (created > 0)
+		snprintf(r->location, sizeof(r->location), "/?created=%lld", (long long)created);
+	else
+		snprintf(r->location, sizeof(r->location), "/");
+	return buf_printf(&r->body, "<!doctype html><title>See Other</title>"
+	    "<a href=\"%s\">Continue</a>\n", r->location);
+}
+
+enum idem_step
+op_run(struct db *db, void *arg, struct resp *r, int64_t *todo_id)
+{
+	const struct op	*op = arg;
+	struct todo	 t = { 0 };
+	enum idem_step	 step = STEP_FAILED;
+	enum db_res	 rc;
+	char		 now[32], etag[48];
+	int64_t		 id = op->id;
+
+	clock_rfc3339(clock_now_ms(), now);
+	*todo_id = id;
+
+	switch (op->kind) {
+	case OP_CREATE:
+		if (db_todo_insert(db, op->in, now, &id) != DB_OK)
+			goto out;
+		*todo_id = id;
+		break;
+	case OP_DELETE:
+		if (db_todo_delete(db, id) != DB_OK)
+			goto out;
+		http_resp_reset(r);
+		r->status = 204;
+		if (op->out == OUT_SEE_OTHER && see_other(r, 0) == -1)
+			goto out;
+		step = STEP_DONE;
+		goto out;
+	case OP_REPLACE:
+	case OP_PATCH:
+	case OP_COMPLETE:
+		if ((rc = db_todo_get(db, id, &t)) == DB_NOTFOUND) {
+			http_resp_reset(r);
+			r->status = 404;
+			step = STEP_REFUSED;
+			goto out;
+		}
+		if (rc != DB_OK)
+			goto out;
+		op_etag(&t, etag);
+		if (!if_match_ok(op->if_match, etag)) {
+			http_resp_reset(r);
+			r->status = 412;
+			step = STEP_REFUSED;
+			goto out;
+		}
+		if (apply(&t, op->in) == -1 || db_todo_update(db, &t, now) != DB_OK)
+			goto out;
+		todo_clear(&t);
+		break;
+	}
+
+	if (op->out == OUT_SEE_OTHER) {
+		if (see_other(r, op->kind == OP_CREATE ? id : 0) == -1)
+			goto out;
+		step = STEP_DONE;
+		goto out;
+	}
+	if (db_todo_get(db, id, &t) != DB_OK)
+		goto out;
+	if (op_todo_json(r, op->kind == OP_CREATE ? 201 : 200, &t) == -1)
+		goto out;
+	if (op->kind == OP_CREATE)
+		snprintf(r->location, sizeof(r->location), "/todos/%lld", (long long)id);
+	step = STEP_DONE;
+out:
+	todo_clear(&t);
+	return step;
+}

@@ -1,0 +1,134 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "http.h"
+#include "page.h"
+#include "route.h"
+#include "valid.h"
+
+typedef int (*handler)(struct app *, struct req *, struct resp *);
+
+enum route {
+	ROUTE_INDEX,
+	ROUTE_HEALTH,
+	ROUTE_TODOS,
+	ROUTE_TODO,
+	ROUTE_TODO_COMPLETE,
+	ROUTE_TODO_DELETE,
+	ROUTE__MAX
+};
+
+/*
+ * The routes: a path pattern ({id} is a todo id), a handler per method,
+ * the handler for HTML form posts, and the Allow header for 405.
+ */
+static const struct {
+	const char	*pattern;
+	handler		 h[METHOD__MAX];
+	handler		 form;
+	const char	*allow;
+} routes[ROUTE__MAX] = {
+	/* ROUTE_INDEX: the page */
+	{ "/", { [METHOD_GET] = page_index }, NULL, "GET, HEAD" },
+	/* ROUTE_HEALTH */
+	{ "/healthz", { [METHOD_GET] = api_health }, NULL, "GET, HEAD" },
+	/* ROUTE_TODOS: list and create; the HTML form posts here too */
+	{ "/todos", { [METHOD_GET] = api_list, [METHOD_POST] = api_create },
+	    page_create, "GET, HEAD, POST" },
+	/* ROUTE_TODO */
+	{ "/todos/{id}", { [METHOD_GET] = api_get, [METHOD_PUT] = api_replace,
+	    [METHOD_PATCH] = api_patch, [METHOD_DELETE] = api_delete },
+	    NULL, "GET, HEAD, PUT, PATCH, DELETE" },
+	/* ROUTE_TODO_COMPLETE: the page's done / not done button */
+	{ "/todos/{id}/complete", { 0 }, page_complete, "POST" },
+	/* ROUTE_TODO_DELETE: the page's delete button */
+	{ "/todos/{id}/delete", { 0 }, page_delete, "POST" },
+};
+
+/* Matches path against pattern, setting *id for {id}: 1 on a match, else 0. */
+static int
+match(const char *pattern, const char *path, int64_t *id)
+{
+	size_t	 n;
+
+	while (*pattern != '\0') {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			n = strcspn(path, "/");
+			if (valid_id(path, n, id) == -1)
+				return 0;
+			pattern += 4;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
+	}
+	return *path == '\0';
+}
+
+/* Finds and runs the handler: 0, or -1 on an internal failure. */
+static int
+dispatch(struct app *app, struct req *req, struct resp *r)
+{
+	handler	 h = NULL;
+	int	 i;
+
+	for (i = 0; i < ROUTE__MAX; i++)
+		if (match(routes[i].pattern, req->path, &req->id))
+			break;
+	if (i == ROUTE__MAX)
+		return http_problem(r, 404, "not-found", NULL,
+		    "There is nothing at this path.", NULL);
+	if (req->method == METHOD_POST && req->ctype == CTYPE_FORM && routes[i].form != NULL)
+		h = routes[i].form;
+	else if (req->method < METHOD__MAX)
+		h = routes[i].h[req->method];
+	if (h == NULL && req->method == METHOD_POST && routes[i].form != NULL)
+		return http_problem(r, 415, "unsupported-media-type", NULL,
+		    "Send application/x-www-form-urlencoded.", NULL);
+	if (h == NULL) {
+		if (http_problem(r, 405, "method-not-allowed", NULL,
+		    "This method is not allowed here.", NULL) == -1)
+			return -1;
+		r->allow = routes[i].allow;
+		return 0;
+	}
+	return h(app, req, r);
+}
+
+void
+route_serve(struct app *app, struct io *io)
+{
+	struct req	 req;
+	struct resp	 r = { 0 };
+	int		 rc = 0;
+
+	switch (http_read(io, &req)) {
+	case HTTP_OK:
+		rc = dispatch(app, &req, &r);
+		break;
+	case HTTP_TOO_LARGE:
+		rc = http_problem(&r, 413, "body-too-large", NULL,
+		    "The body is larger than 65536 bytes.", NULL);
+		break;
+	case HTTP_BAD_LENGTH:
+		rc = http_problem(&r, 400, "bad-request", NULL,
+		    "The body does not match its Content-Length.", NULL);
+		break;
+	case HTTP_NOMEM:
+		rc = -1;
+		break;
+	}
+	if (rc == -1 && http_problem(&r, 500, "internal", NULL,
+	    "The server failed; nothing was changed. Retry with the same Idempotency-Key.",
+	    NULL) == -1) {
+		/* Out of memory even for the error: a bare status. */
+		http_resp_reset(&r);
+		r.status = 500;
+	}
+	if (http_write(io, &req, &r) == -1)
+		fprintf(stderr, "%s: client went away\n", req.path != NULL ? req.path : "?");
+	http_req_free(&req);
+	http_resp_free(&r);
+}
