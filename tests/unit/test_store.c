@@ -1,0 +1,179 @@
+/*
+ * The store and the idempotency runner on a real SQLite file: the todo and
+ * its key row commit together, a repeated key replays, a different request
+ * under the same key is refused, failures leave nothing, keys expire.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "check.h"
+#include "db.h"
+#include "idem.h"
+#include "ops.h"
+#include "valid.h"
+
+static char	 path[64];
+
+/* Counts rows with a separate connection, as an operator would see them. */
+static long
+count(const char *table)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	char		 sql[128];
+	long		 n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_open(path, &h) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* An operation that inserts a todo, then fails: nothing may remain. */
+static enum idem_step
+insert_then_fail(struct db *db, void *arg, struct resp *r, int64_t *id)
+{
+	(void)r;
+	if (db_todo_insert(db, arg, "2026-01-01T00:00:00.000Z", id) != DB_OK)
+		return STEP_FAILED;
+	return STEP_FAILED;
+}
+
+static struct idem_op
+keyed(const char *key, const char *method, const char *path_, const char *body, int64_t now)
+{
+	static char	 fp[65];
+	struct idem_op	 op = { 0 };
+
+	idem_fingerprint("json", body, strlen(body), fp);
+	op.key = key;
+	op.method = method;
+	op.path = path_;
+	op.fingerprint = fp;
+	op.now = now;
+	op.ttl = 60;
+	return op;
+}
+
+int
+main(void)
+{
+	struct db	*db;
+	struct todo_in	 in = { 0 }, patch = { 0 };
+	struct op	 op = { 0 };
+	struct idem_op	 iop;
+	struct resp	 first = { 0 }, again = { 0 };
+	struct verr	 err;
+	int64_t		 now = 1000000;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/tmp/todo-store-XXXXXX");
+	if ((fd = mkstemp(path)) == -1)
+		return 1;
+	close(fd);
+	if ((db = db_open(path, 1000)) == NULL)
+		return 1;
+	CHECK(valid_set_string(&in, FIELD_TITLE, " Buy milk ", 10, 0, &err) == 0);
+	CHECK_STR(in.title, "Buy milk");
+
+	/* First request: the todo and the key row exist together. */
+	op.kind = OP_CREATE;
+	op.out = OUT_JSON;
+	op.in = &in;
+	iop = keyed("k1", "POST", "/todos", "{\"title\":\"Buy milk\"}", now);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &first), IDEM_DONE);
+	CHECK_INT(first.status, 201);
+	CHECK_STR(first.location, "/todos/1");
+	CHECK(first.etag[0] == '"');
+	CHECK(strstr(first.body.data, "\"title\":\"Buy milk\"") != NULL);
+	CHECK_INT(count("todos"), 1);
+	CHECK_INT(count("idempotency_keys"), 1);
+
+	/* The same request again: the first response, nothing new. */
+	iop = keyed("k1", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 1);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_REPLAYED);
+	CHECK_INT(again.status, 201);
+	CHECK(again.replayed);
+	CHECK_STR(again.location, first.location);
+	CHECK_STR(again.etag, first.etag);
+	CHECK_STR(again.ctype, first.ctype);
+	CHECK_INT(again.body.len, first.body.len);
+	CHECK(memcmp(again.body.data, first.body.data, first.body.len) == 0);
+	CHECK_INT(count("todos"), 1);
+
+	/* The same key for another body, method or path: refused, nothing changes. */
+	iop = keyed("k1", "POST", "/todos", "{\"title\":\"Buy bread\"}", now + 1);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_MISMATCH);
+	iop = keyed("k1", "PUT", "/todos", "{\"title\":\"Buy milk\"}", now + 1);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_MISMATCH);
+	iop = keyed("k1", "POST", "/todos/1", "{\"title\":\"Buy milk\"}", now + 1);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_MISMATCH);
+	CHECK_INT(count("todos"), 1);
+	CHECK_INT(count("idempotency_keys"), 1);
+
+	/* A second key with equal data is a second intent: a second todo. */
+	iop = keyed("k2", "POST", "/todos", "{\"title\":\"Buy milk\"}", now);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK_STR(again.location, "/todos/2");
+	CHECK_INT(count("todos"), 2);
+
+	/* A refused operation (unknown todo) records nothing: the key stays usable. */
+	patch.set = FIELD_BIT(FIELD_IS_COMPLETED);
+	patch.is_completed = 1;
+	op.kind = OP_PATCH;
+	op.in = &patch;
+	op.id = 99;
+	iop = keyed("k3", "PATCH", "/todos/99", "{\"is_completed\":true}", now);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_REFUSED);
+	CHECK_INT(again.status, 404);
+	CHECK_INT(count("idempotency_keys"), 2);
+	op.id = 1;
+	iop = keyed("k3", "PATCH", "/todos/99", "{\"is_completed\":true}", now);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK_INT(again.status, 200);
+	CHECK(strstr(again.body.data, "\"is_completed\":true") != NULL);
+
+	/* A failure after the insert rolls back the todo and the key together. */
+	iop = keyed("k4", "POST", "/todos", "{\"title\":\"x\"}", now);
+	CHECK_INT(idem_run(db, &iop, insert_then_fail, &in, &again), IDEM_ERROR);
+	CHECK_INT(count("todos"), 2);
+	CHECK_INT(count("idempotency_keys"), 3);
+
+	/* Replays survive the todo's deletion. */
+	CHECK(db_todo_delete(db, 1) == DB_OK);
+	op.kind = OP_CREATE;
+	op.in = &in;
+	op.id = 0;
+	iop = keyed("k1", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 2);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_REPLAYED);
+	CHECK_STR(again.location, "/todos/1");
+	CHECK_INT(count("todos"), 1);
+
+	/* After the TTL the key is new again: a new todo, the row replaced. */
+	iop = keyed("k1", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 61);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK_STR(again.location, "/todos/3");
+	CHECK_INT(count("todos"), 2);
+
+	/* Expired rows are purged a bounded batch at a time: k2 and k3 expired by now + 61. */
+	CHECK_INT(count("idempotency_keys"), 1);
+	CHECK(db_key_purge(db, now + 1000, 1) == DB_OK);
+	CHECK_INT(count("idempotency_keys"), 0);
+
+	todo_in_clear(&in);
+	todo_in_clear(&patch);
+	http_resp_free(&first);
+	http_resp_free(&again);
+	db_close(db);
+	unlink(path);
+	CHECK_DONE();
+}
