@@ -17,7 +17,8 @@ UNITDIR  = $(BUILD)/unit
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
            libjson-c-dev uuid-dev sqlite3 nginx curl cmake
 
-PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 json-c uuid 2>/dev/null)
+# json-c is included as <json-c/json.h>: its own include dir would shadow src/json.h.
+PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs sqlite3 json-c uuid 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
@@ -52,7 +53,7 @@ $(OBJDIR)/%.o: src/%.c $(wildcard src/*.h)
 
 $(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) tests/unit/check.h
 	@mkdir -p $(UNITDIR)
-	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+	$(CC) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 $(BUILD)/%: tests/tools/%.c
 	@mkdir -p $(BUILD)

@@ -326,6 +326,10 @@ main(int argc, char *argv[])
 
 	if (cfg.socket == NULL && FCGX_IsCGI()) {
 		/* Plain CGI: one request, then exit. */
+		if (getenv("REQUEST_METHOD") == NULL) {
+			fprintf(stderr, "no --socket, and not started as CGI or by a FastCGI server\n");
+			usage();
+		}
 		if ((app.db = db_open(cfg.db_path, cfg.busy_ms)) == NULL) {
 			printf("Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n"
 			    "The database cannot be opened.\n");
