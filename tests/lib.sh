@@ -1,0 +1,132 @@
+# Shared harness for the integration tests: sourced by each script.
+# stack_start starts the program and a self-contained nginx on a free
+# loopback port with a temporary database; an EXIT trap always stops both.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$ROOT/cgi-bin/todo.fcgi
+T=$(mktemp -d /tmp/todo-test.XXXXXX)
+chmod 755 "$T"
+DB=$T/todo.db
+TODO_PID=
+NGINX_PID=
+FAILED=0
+CHECKS=0
+STATUS=
+BODY=
+
+stop_pid() {
+    local pid=$1 i=0
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null || return 0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+stack_stop() {
+    local rc=$?
+    stop_pid "$NGINX_PID"
+    stop_pid "$TODO_PID"
+    NGINX_PID= TODO_PID=
+    if [ $rc -ne 0 ]; then
+        echo "--- program log" >&2; cat "$T/todo.log" >&2 2>/dev/null || true
+        echo "--- nginx error log" >&2; cat "$T/error.log" >&2 2>/dev/null || true
+    fi
+    rm -rf "$T"
+    exit $rc
+}
+trap stack_stop EXIT
+
+# Starts the program (extra arguments are passed to it) behind nginx.
+stack_start() {
+    local i=0
+    PORT=$("$ROOT/build/freeport")
+    BASE=http://127.0.0.1:$PORT
+    "$ROOT/nginx/render.sh" "$T" "$PORT" "$T/todo.sock" > "$T/nginx.conf"
+    "$BIN" --socket "$T/todo.sock" --db "$DB" --workers 2 "$@" 2>> "$T/todo.log" &
+    TODO_PID=$!
+    nginx -p "$T" -c "$T/nginx.conf" 2>> "$T/error.log" &
+    NGINX_PID=$!
+    until curl -fsS -o /dev/null --max-time 2 "$BASE/healthz" 2>/dev/null; do
+        i=$((i + 1))
+        if [ $i -gt 100 ]; then
+            echo "FAIL: the service did not start" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+
+# Stops and starts the program only (same database and socket).
+program_restart() {
+    stop_pid "$TODO_PID"
+    "$BIN" --socket "$T/todo.sock" --db "$DB" --workers 2 "$@" 2>> "$T/todo.log" &
+    TODO_PID=$!
+    local i=0
+    until curl -fsS -o /dev/null --max-time 2 "$BASE/healthz" 2>/dev/null; do
+        i=$((i + 1)); [ $i -le 100 ] || { echo "FAIL: no restart" >&2; exit 1; }
+        sleep 0.1
+    done
+}
+
+# req METHOD PATH [curl args...]: sets STATUS and BODY; headers in $T/headers.
+req() {
+    local method=$1 path=$2
+    shift 2
+    STATUS=$(curl -s --max-time 10 -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+        -X "$method" "$@" "$BASE$path")
+    BODY=$(cat "$T/body")
+}
+
+# The value of a header of the last response (case-insensitive), or "".
+header() {
+    awk -v n="$(echo "$1" | tr 'A-Z' 'a-z')" 'BEGIN { FS = ": " }
+        { sub(/\r$/, "") }
+        tolower($1) == n { sub(/^[^:]*: /, ""); print; exit }' "$T/headers"
+}
+
+sql() {
+    sqlite3 -batch "$DB" "$1"
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    echo "last status: $STATUS" >&2
+    echo "last body: $BODY" >&2
+    exit 1
+}
+
+assert_eq() {
+    CHECKS=$((CHECKS + 1))
+    [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
+}
+
+assert_ne() {
+    CHECKS=$((CHECKS + 1))
+    [ "$1" != "$2" ] || fail "$3: got '$1', want anything else"
+}
+
+assert_contains() {
+    CHECKS=$((CHECKS + 1))
+    case "$1" in *"$2"*) ;; *) fail "$3: '$2' not found in '$1'" ;; esac
+}
+
+assert_not_contains() {
+    CHECKS=$((CHECKS + 1))
+    case "$1" in *"$2"*) fail "$3: '$2' found in '$1'" ;; *) ;; esac
+}
+
+assert_status() {
+    CHECKS=$((CHECKS + 1))
+    [ "$STATUS" = "$1" ] || fail "${2:-status}: got $STATUS, want $1"
+}
+
+# A JSON member's value via the sqlite3 shell's JSON functions.
+jget() {
+    sqlite3 -batch :memory: "SELECT json_extract(json('$(printf %s "$1" | sed "s/'/''/g")'), '$2')"
+}
+
+pass() {
+    echo "$CHECKS passed, 0 failed"
+}
