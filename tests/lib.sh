@@ -14,6 +14,7 @@ FAILED=0
 CHECKS=0
 STATUS=
 BODY=
+JOBS=()
 
 stop_pid() {
     local pid=$1 i=0
@@ -72,10 +73,12 @@ program_restart() {
 
 # req METHOD PATH [curl args...]: sets STATUS and BODY; headers in $T/headers.
 req() {
-    local method=$1 path=$2
+    local method=$1 path=$2 how
     shift 2
+    how=(-X "$method")
+    [ "$method" = HEAD ] && how=(--head)
     STATUS=$(curl -s --max-time 10 -o "$T/body" -D "$T/headers" -w '%{http_code}' \
-        -X "$method" "$@" "$BASE$path")
+        "${how[@]}" "$@" "$BASE$path")
     BODY=$(cat "$T/body")
 }
 
@@ -125,6 +128,13 @@ assert_status() {
 # A JSON member's value via the sqlite3 shell's JSON functions.
 jget() {
     sqlite3 -batch :memory: "SELECT json_extract(json('$(printf %s "$1" | sed "s/'/''/g")'), '$2')"
+}
+
+# Waits for the client jobs a test put in JOBS (never for the servers).
+wait_jobs() {
+    local pid
+    for pid in "${JOBS[@]}"; do wait "$pid" || true; done
+    JOBS=()
 }
 
 pass() {

@@ -31,8 +31,9 @@ for i in $(seq 1 16); do
     printf %s '{"title":"burst"}' | env -i PATH="$PATH" TODO_DB="$DB" REQUEST_METHOD=POST \
         REQUEST_URI=/todos CONTENT_TYPE=application/json CONTENT_LENGTH=17 \
         HTTP_IDEMPOTENCY_KEY=cgi-burst "$BIN" | head -1 > "$T/b$i" &
+    JOBS+=($!)
 done
-wait
+wait_jobs
 assert_eq "$(cat "$T"/b* | tr -d '\r' | sort -u)" "Status: 201 Created" "all 201"
 assert_eq "$(sql "SELECT count(*) FROM todos WHERE title = 'burst'")" 1 "one todo from 16 processes"
 pass

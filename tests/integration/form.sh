@@ -46,8 +46,9 @@ assert_eq "$(sql 'SELECT count(*) FROM todos')" 1 "still one todo"
 for i in 1 2 3; do
     curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 -X POST "$BASE/todos" -H "$F" \
         --data-urlencode "idempotency_key=$k2" --data-urlencode 'title=Clicked thrice' > "$T/c$i" &
+    JOBS+=($!)
 done
-wait
+wait_jobs
 assert_eq "$(cat "$T"/c? | sort -u)" 303 "all redirected"
 assert_eq "$(sql "SELECT count(*) FROM todos WHERE title = 'Clicked thrice'")" 1 "one todo from a triple click"
 

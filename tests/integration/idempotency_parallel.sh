@@ -8,8 +8,9 @@ for i in $(seq 1 32); do
     curl -s --max-time 30 -o "$T/r$i.body" -D "$T/r$i.headers" -w '%{http_code}\n' \
         -X POST "$BASE/todos" -H 'Content-Type: application/json' \
         -H 'Idempotency-Key: burst-1' -d '{"title":"Only once"}' > "$T/r$i.status" &
+    JOBS+=($!)
 done
-wait
+wait_jobs
 
 assert_eq "$(cat "$T"/r*.status | sort | uniq -c | awk '{print $1 " " $2}')" "32 201" "every answer is 201"
 assert_eq "$(md5sum "$T"/r*.body | awk '{print $1}' | sort -u | wc -l)" 1 "every body is identical"
@@ -23,8 +24,9 @@ for i in $(seq 1 16); do
     curl -s --max-time 30 -o /dev/null -w '%{http_code}\n' -X POST "$BASE/todos" \
         -H 'Content-Type: application/json' -H "Idempotency-Key: sep-$i" \
         -d '{"title":"Same data"}' > "$T/s$i.status" &
+    JOBS+=($!)
 done
-wait
+wait_jobs
 assert_eq "$(cat "$T"/s*.status | sort -u)" 201 "all created"
 assert_eq "$(sql "SELECT count(*) FROM todos WHERE title = 'Same data'")" 16 "16 keys, 16 todos"
 pass
