@@ -32,6 +32,13 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# Objects are rebuilt when the compiler or its flags change (SAN=1, CC=clang).
+FLAGS    := $(CC) $(CFLAGS) $(LDFLAGS)
+ifneq ($(FLAGS),$(file < $(BUILD)/flags))
+$(shell mkdir -p $(BUILD))
+$(file > $(BUILD)/flags,$(FLAGS))
+endif
+
 SRCS     = $(wildcard src/*.c)
 OBJS     = $(SRCS:src/%.c=$(OBJDIR)/%.o)
 LIBOBJS  = $(filter-out $(OBJDIR)/main.o,$(OBJS))
@@ -47,15 +54,15 @@ $(BIN): $(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJDIR)/%.o: src/%.c $(wildcard src/*.h)
+$(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) $(BUILD)/flags
 	@mkdir -p $(OBJDIR)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) tests/unit/check.h
+$(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) tests/unit/check.h $(BUILD)/flags
 	@mkdir -p $(UNITDIR)
 	$(CC) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
-$(BUILD)/%: tests/tools/%.c
+$(BUILD)/%: tests/tools/%.c $(BUILD)/flags
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
