@@ -15,7 +15,7 @@ UNITDIR  = $(BUILD)/unit
 
 # Debian packages the build, `make run` and the tests need.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
-           libjson-c-dev uuid-dev sqlite3 nginx curl cmake
+           libjson-c-dev uuid-dev sqlite3 nginx curl cmake chromium
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/json.h.
 PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid 2>/dev/null)
@@ -72,6 +72,7 @@ deps:
 	for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
@@ -90,8 +91,12 @@ run: deps
 stop:
 	@nginx/run.sh stop
 
+# playwright-core for the browser tests, from npm (it drives Debian's Chromium).
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+
 test: deps
-	@$(MAKE) --no-print-directory all units
+	@$(MAKE) --no-print-directory all units tests/browser/node_modules/.package-lock.json
 	cmake -S tests -B $(BUILD)/ctest -DROOT=$(CURDIR) >/dev/null
 	ctest --test-dir $(BUILD)/ctest --output-on-failure $(CTEST_ARGS)
 

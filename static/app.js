@@ -84,11 +84,31 @@
       return sleep(wait).then(tryOnce);
     }
 
+    button.dataset.label = label;
     button.disabled = true;
     button.textContent = 'Saving\u2026';
     status.textContent = '';
     return tryOnce();
   }
+
+  /*
+   * Back/Forward may restore this page from the browser's cache as it was
+   * left, mid-submit. Make its forms usable again; they keep their keys, so
+   * submitting one again repeats the same operation, not a new one.
+   */
+  window.addEventListener('pageshow', function (ev) {
+    if (!ev.persisted) {
+      return;
+    }
+    document.querySelectorAll('form').forEach(function (form) {
+      form.dataset.sending = '';
+      form.dataset.native = '';
+      form.querySelectorAll('button[data-label]').forEach(function (b) {
+        b.disabled = false;
+        b.textContent = b.dataset.label;
+      });
+    });
+  });
 
   document.addEventListener('submit', function (ev) {
     var form = ev.target;
