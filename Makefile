@@ -15,7 +15,7 @@ UNITDIR  = $(BUILD)/unit
 
 # Debian packages the build, `make run` and the tests need.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
-           libjson-c-dev uuid-dev sqlite3 nginx curl cmake chromium
+           libjson-c-dev uuid-dev sqlite3 nginx apache2 curl cmake chromium systemd
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/json.h.
 PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid 2>/dev/null)

@@ -78,6 +78,9 @@ ctype_parse(const char *v)
 	return CTYPE_OTHER;
 }
 
+/* The most of a refused body that is read and dropped. */
+#define DRAIN_MAX	(4u * 1024 * 1024)
+
 /* Parses CONTENT_LENGTH: 0 and the length, or -1 when not a plain decimal. */
 static int
 length_parse(const char *v, size_t *out)
@@ -91,7 +94,7 @@ length_parse(const char *v, size_t *out)
 	for (; *v != '\0'; v++) {
 		if (!isdigit((unsigned char)*v))
 			return -1;
-		if (n > BODY_MAX)	/* saturate: anything over is too large */
+		if (n > DRAIN_MAX)	/* saturate: anything over is too large */
 			continue;
 		n = n * 10 + (size_t)(*v - '0');
 	}
@@ -117,6 +120,25 @@ path_dup(struct io *io)
 	if (v == NULL || *v == '\0')
 		return strdup("/");
 	return strndup(v, strcspn(v, "?"));
+}
+
+/*
+ * Reads and drops a refused body (up to DRAIN_MAX), so a CGI server that is
+ * still writing it does not lose the answer to a broken pipe.
+ */
+static void
+drain(struct io *io, size_t len)
+{
+	char	 chunk[8192];
+	size_t	 left = len < DRAIN_MAX ? len : DRAIN_MAX;
+	ssize_t	 n;
+
+	while (left > 0) {
+		n = io->read(io, chunk, left < sizeof(chunk) ? left : sizeof(chunk));
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+	}
 }
 
 enum http_res
@@ -151,8 +173,10 @@ http_read(struct io *io, struct req *r)
 
 	if (length_parse(io->param(io, "CONTENT_LENGTH"), &len) == -1)
 		return HTTP_BAD_LENGTH;
-	if (len > BODY_MAX)
+	if (len > BODY_MAX) {
+		drain(io, len);
 		return HTTP_TOO_LARGE;
+	}
 	/* An empty body is still a valid (empty) string. */
 	if (buf_append(&r->body, "", 0) == -1)
 		return HTTP_NOMEM;

@@ -32,23 +32,53 @@ stack_stop() {
     NGINX_PID= TODO_PID=
     if [ $rc -ne 0 ]; then
         echo "--- program log" >&2; cat "$T/todo.log" >&2 2>/dev/null || true
-        echo "--- nginx error log" >&2; cat "$T/error.log" >&2 2>/dev/null || true
+        echo "--- $FRONTEND error log" >&2; cat "$T/error.log" >&2 2>/dev/null || true
     fi
     rm -rf "$T"
     exit $rc
 }
 trap stack_stop EXIT
 
-# Starts the program (extra arguments are passed to it) behind nginx.
+# The front end the suite runs against: nginx (FastCGI), apache-fcgi
+# (mod_proxy_fcgi) or apache-cgi (plain CGI, one process per request).
+FRONTEND=${FRONTEND:-nginx}
+
+# Starts the program and the front end; extra arguments go to the program.
+# Settings that must reach a CGI program too are taken from the environment
+# (TODO_KEY_TTL, TODO_REQUIRE_KEY).
 stack_start() {
     local i=0
     PORT=$("$ROOT/build/freeport")
     BASE=http://127.0.0.1:$PORT
-    "$ROOT/nginx/render.sh" "$T" "$PORT" "$T/todo.sock" > "$T/nginx.conf"
-    "$BIN" --socket "$T/todo.sock" --db "$DB" --workers 2 "$@" 2>> "$T/todo.log" &
-    TODO_PID=$!
-    nginx -p "$T" -c "$T/nginx.conf" 2>> "$T/error.log" &
-    NGINX_PID=$!
+    case $FRONTEND in
+    nginx)
+        "$ROOT/nginx/render.sh" "$T" "$PORT" "$T/todo.sock" > "$T/nginx.conf"
+        program_start "$@"
+        nginx -p "$T" -c "$T/nginx.conf" 2>> "$T/error.log" &
+        NGINX_PID=$!
+        ;;
+    apache-fcgi|apache-cgi)
+        # Apache's children run as www-data when started as root: give them
+        # copies they can read, in a folder they can write.
+        mkdir -p "$T/cgi-bin"
+        cp -r "$ROOT/static" "$ROOT/templates" "$T/"
+        cp "$BIN" "$T/cgi-bin/todo.fcgi"
+        "$ROOT/apache/render.sh" "$T" "$PORT" "$T/todo.sock" "$T/static" "$T/cgi-bin" \
+            "$T/templates" "$DB" > "$T/httpd.conf"
+        if [ "$FRONTEND" = apache-cgi ]; then
+            [ "$(id -u)" != 0 ] || chown -R www-data:www-data "$T"
+            apache2 -f "$T/httpd.conf" -DFOREGROUND -DTODO_CGI 2>> "$T/error.log" &
+        else
+            program_start "$@"
+            apache2 -f "$T/httpd.conf" -DFOREGROUND 2>> "$T/error.log" &
+        fi
+        NGINX_PID=$!
+        ;;
+    *)
+        echo "unknown FRONTEND $FRONTEND" >&2
+        exit 1
+        ;;
+    esac
     until curl -fsS -o /dev/null --max-time 2 "$BASE/healthz" 2>/dev/null; do
         i=$((i + 1))
         if [ $i -gt 100 ]; then
@@ -59,16 +89,9 @@ stack_start() {
     done
 }
 
-# Stops and starts the program only (same database and socket).
-program_restart() {
-    stop_pid "$TODO_PID"
+program_start() {
     "$BIN" --socket "$T/todo.sock" --db "$DB" --workers 2 "$@" 2>> "$T/todo.log" &
     TODO_PID=$!
-    local i=0
-    until curl -fsS -o /dev/null --max-time 2 "$BASE/healthz" 2>/dev/null; do
-        i=$((i + 1)); [ $i -le 100 ] || { echo "FAIL: no restart" >&2; exit 1; }
-        sleep 0.1
-    done
 }
 
 # req METHOD PATH [curl args...]: sets STATUS and BODY; headers in $T/headers.

@@ -2,7 +2,8 @@
 # Keys expire after the TTL (1 second here): an expired key counts as new,
 # and its row is replaced.
 . "$(dirname "$0")/../lib.sh"
-stack_start --key-ttl 1
+export TODO_KEY_TTL=1
+stack_start
 J='Content-Type: application/json'
 
 req POST /todos -H "$J" -H 'Idempotency-Key: short' -d '{"title":"first"}'

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Renders apache/httpd.conf.in:
+#   render.sh PREFIX PORT SOCKET STATIC CGIBIN TEMPLATES DB > httpd.conf
+# TODO_KEY_TTL and TODO_REQUIRE_KEY are passed on to the CGI program.
+# As root, Apache runs its children as www-data.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+prefix=$1 port=$2 socket=$3 static=$4 cgibin=$5 templates=$6 db=$7
+user=""
+[ "$(id -u)" = 0 ] && user="User www-data
+Group www-data"
+sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" -e "s|@SOCKET@|$socket|g" \
+    -e "s|@STATIC@|$static|g" -e "s|@CGIBIN@|$cgibin|g" -e "s|@TEMPLATES@|$templates|g" \
+    -e "s|@DB@|$db|g" -e "s|@APACHE@|$here|g" \
+    -e "s|@KEY_TTL@|${TODO_KEY_TTL:-86400}|g" -e "s|@REQUIRE_KEY@|${TODO_REQUIRE_KEY:-0}|g" \
+    "$here/httpd.conf.in" | awk -v u="$user" '$0 == "@USER@" { print u; next } { print }'
