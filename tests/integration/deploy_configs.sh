@@ -1,0 +1,49 @@
+#!/bin/bash
+# The production configurations in nginx/ and apache/ are accepted by the
+# servers' own checks (nginx -t, apache2 -t), as installed by the README.
+. "$(dirname "$0")/../lib.sh"
+
+# nginx: the server block inside a minimal main configuration.
+mkdir -p "$T/nginx/tmp"
+sed "s|/etc/nginx/todo_fastcgi_params|$ROOT/nginx/todo_fastcgi_params|" \
+    "$ROOT/nginx/todo.conf" > "$T/nginx/todo.conf"
+cat > "$T/nginx/nginx.conf" <<CONF
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events {}
+http {
+    include /etc/nginx/mime.types;
+    client_body_temp_path $T/nginx/tmp;
+    access_log off;
+    include $T/nginx/todo.conf;
+}
+CONF
+out=$(nginx -t -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>&1) || fail "nginx -t: $out"
+CHECKS=$((CHECKS + 1))
+assert_contains "$out" "syntax is ok" "nginx accepts nginx/todo.conf"
+
+# Apache: each site with the modules the README enables.
+for site in todo-fcgi todo-cgi; do
+    sed "s|/etc/apache2/todo-common.conf|$ROOT/apache/todo-common.conf|" \
+        "$ROOT/apache/$site.conf" > "$T/$site.conf"
+    cat > "$T/httpd-$site.conf" <<CONF
+ServerRoot "$T"
+PidFile "$T/httpd.pid"
+ErrorLog "$T/apache-error.log"
+Listen 127.0.0.1:1
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
+LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so
+LoadModule env_module /usr/lib/apache2/modules/mod_env.so
+LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so
+LoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so
+LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so
+Include "$T/$site.conf"
+CONF
+    out=$(apache2 -t -f "$T/httpd-$site.conf" 2>&1) || fail "apache2 -t ($site): $out"
+    CHECKS=$((CHECKS + 1))
+    assert_contains "$out" "Syntax OK" "Apache accepts apache/$site.conf"
+done
+pass
