@@ -125,8 +125,9 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	struct buf	 canon = { 0 };
 	struct idem_op	 iop = { 0 };
 	struct op	 op = { 0 };
-	char		 key[IDEM_KEY_MAX + 1], fp[65];
+	char		 key[IDEM_KEY_MAX + 1], fp[65], scope[IDEM_SCOPE_MAX];
 	int		 rc = -1;
+	enum idem_res	 res;
 
 	if (kind != OP_DELETE && req->ctype != CTYPE_JSON &&
 	    !(kind == OP_PATCH && req->ctype == CTYPE_MERGE_PATCH)) {
@@ -169,6 +170,8 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	}
 
 	idem_fingerprint("json", canon.data != NULL ? canon.data : "", canon.len, fp);
+	idem_scope(req->bearer, req->session, scope);
+	iop.scope = scope;
 	iop.method = http_method_name(req->method);
 	iop.path = req->path;
 	iop.fingerprint = fp;
@@ -179,7 +182,9 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	op.id = req->id;
 	op.in = &in;
 	op.if_match = req->if_match;
-	rc = api_outcome(idem_run(app->db, &iop, op_run, &op, r), iop.key != NULL, r);
+	res = idem_run(app->db, &iop, op_run, &op, r);
+	req->outcome = idem_outcome(res, iop.key != NULL);
+	rc = api_outcome(res, iop.key != NULL, r);
 out:
 	todo_in_clear(&in);
 	buf_free(&canon);

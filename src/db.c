@@ -29,6 +29,26 @@ static const char *const migrations[] = {
 	" created_at INTEGER NOT NULL,"
 	" expires_at INTEGER NOT NULL);"
 	"CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);",
+	/* 2: keys belong to a client (scope): the same key from two clients is two keys. */
+	"CREATE TABLE idempotency_keys_2 ("
+	" scope TEXT NOT NULL DEFAULT '',"
+	" key TEXT NOT NULL,"
+	" method TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL,"
+	" todo_id INTEGER,"
+	" status INTEGER NOT NULL,"
+	" headers TEXT NOT NULL DEFAULT '',"
+	" body BLOB NOT NULL DEFAULT x'',"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" PRIMARY KEY (scope, key));"
+	"INSERT INTO idempotency_keys_2 (key, method, path, fingerprint, todo_id, status,"
+	" headers, body, created_at, expires_at) SELECT key, method, path, fingerprint,"
+	" todo_id, status, headers, body, created_at, expires_at FROM idempotency_keys;"
+	"DROP TABLE idempotency_keys;"
+	"ALTER TABLE idempotency_keys_2 RENAME TO idempotency_keys;"
+	"CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);",
 };
 
 #define MIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -78,17 +98,17 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_TODO_LIST_BEFORE: the next page of a keyset pagination */
 	"SELECT " TODO_COLS " FROM todos WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
 	/* STMT_KEY_EXPIRE: an expired key counts as new */
-	"DELETE FROM idempotency_keys WHERE key = ?1 AND expires_at <= ?2",
+	"DELETE FROM idempotency_keys WHERE scope = ?3 AND key = ?1 AND expires_at <= ?2",
 	/* STMT_KEY_CLAIM: the UNIQUE key, not a prior SELECT, decides who runs */
-	"INSERT INTO idempotency_keys (key, method, path, fingerprint, status,"
-	" created_at, expires_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)"
-	" ON CONFLICT (key) DO NOTHING",
+	"INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, status,"
+	" created_at, expires_at) VALUES (?7, ?1, ?2, ?3, ?4, 0, ?5, ?6)"
+	" ON CONFLICT (scope, key) DO NOTHING",
 	/* STMT_KEY_GET */
 	"SELECT method, path, fingerprint, status, headers, body, expires_at"
-	" FROM idempotency_keys WHERE key = ?1",
+	" FROM idempotency_keys WHERE scope = ?2 AND key = ?1",
 	/* STMT_KEY_FINISH */
 	"UPDATE idempotency_keys SET todo_id = ?2, status = ?3, headers = ?4, body = ?5"
-	" WHERE key = ?1",
+	" WHERE scope = ?6 AND key = ?1",
 	/* STMT_KEY_PURGE: bounded, so each write pays a small and fixed share */
 	"DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys"
 	" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)",
@@ -398,8 +418,8 @@ db_todo_list(struct db *db, int64_t before, unsigned limit, struct todo **items,
 }
 
 enum db_res
-db_key_claim(struct db *db, const char *key, const char *method, const char *path,
-    const char *fingerprint, int64_t now, int64_t expires)
+db_key_claim(struct db *db, const char *scope, const char *key, const char *method,
+    const char *path, const char *fingerprint, int64_t now, int64_t expires)
 {
 	sqlite3_stmt	*st;
 	enum db_res	 rc;
@@ -407,6 +427,7 @@ db_key_claim(struct db *db, const char *key, const char *method, const char *pat
 	st = db->stmt[STMT_KEY_EXPIRE];
 	bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now);
+	bind_text(st, 3, scope);
 	if ((rc = db_exec(db, STMT_KEY_EXPIRE)) != DB_OK)
 		return rc;
 	st = db->stmt[STMT_KEY_CLAIM];
@@ -416,13 +437,14 @@ db_key_claim(struct db *db, const char *key, const char *method, const char *pat
 	bind_text(st, 4, fingerprint);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, expires);
+	bind_text(st, 7, scope);
 	if ((rc = db_exec(db, STMT_KEY_CLAIM)) != DB_OK)
 		return rc;
 	return sqlite3_changes(db->h) == 1 ? DB_OK : DB_EXISTS;
 }
 
 enum db_res
-db_key_get(struct db *db, const char *key, struct db_key *k)
+db_key_get(struct db *db, const char *scope, const char *key, struct db_key *k)
 {
 	sqlite3_stmt	*st = db->stmt[STMT_KEY_GET];
 	enum db_res	 res = DB_OK;
@@ -431,6 +453,7 @@ db_key_get(struct db *db, const char *key, struct db_key *k)
 
 	memset(k, 0, sizeof(*k));
 	bind_text(st, 1, key);
+	bind_text(st, 2, scope);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		k->status = sqlite3_column_int(st, 3);
@@ -456,8 +479,8 @@ db_key_get(struct db *db, const char *key, struct db_key *k)
 }
 
 enum db_res
-db_key_finish(struct db *db, const char *key, int64_t todo_id, int status,
-    const char *headers, const void *body, size_t len)
+db_key_finish(struct db *db, const char *scope, const char *key, int64_t todo_id,
+    int status, const char *headers, const void *body, size_t len)
 {
 	sqlite3_stmt	*st = db->stmt[STMT_KEY_FINISH];
 
@@ -469,6 +492,7 @@ db_key_finish(struct db *db, const char *key, int64_t todo_id, int status,
 	sqlite3_bind_int(st, 3, status);
 	bind_text(st, 4, headers);
 	sqlite3_bind_blob(st, 5, len > 0 ? body : "", (int)len, SQLITE_STATIC);
+	bind_text(st, 6, scope);
 	return db_exec(db, STMT_KEY_FINISH);
 }
 

@@ -78,6 +78,44 @@ ctype_parse(const char *v)
 	return CTYPE_OTHER;
 }
 
+/* The token of an "Authorization: Bearer <token>" value, or NULL. */
+static const char *
+bearer_token(const char *v)
+{
+	if (v == NULL || strncasecmp(v, "Bearer ", 7) != 0)
+		return NULL;
+	v += 7;
+	while (*v == ' ')
+		v++;
+	return *v != '\0' ? v : NULL;
+}
+
+/*
+ * Finds the session cookie in a Cookie header: a copy of its value in *out
+ * when it is one this program could have set (36 of [0-9a-f-]), else NULL.
+ * -1 only when out of memory.
+ */
+static int
+session_cookie(const char *v, char **out)
+{
+	const size_t	 nlen = sizeof(SESSION_COOKIE) - 1;
+	size_t		 n;
+
+	*out = NULL;
+	while (v != NULL && *v != '\0') {
+		v += strspn(v, " ;");
+		n = strcspn(v, ";");
+		if (n == nlen + 1 + 36 && strncmp(v, SESSION_COOKIE "=", nlen + 1) == 0 &&
+		    strspn(v + nlen + 1, "0123456789abcdef-") >= 36) {
+			if ((*out = strndup(v + nlen + 1, 36)) == NULL)
+				return -1;
+			return 0;
+		}
+		v += n;
+	}
+	return 0;
+}
+
 /* The most of a refused body that is read and dropped. */
 #define DRAIN_MAX	(4u * 1024 * 1024)
 
@@ -170,6 +208,20 @@ http_read(struct io *io, struct req *r)
 	if ((v = io->param(io, "HTTP_IF_MATCH")) != NULL &&
 	    (r->if_match = strdup(v)) == NULL)
 		return HTTP_NOMEM;
+	if ((v = bearer_token(io->param(io, "HTTP_AUTHORIZATION"))) != NULL &&
+	    (r->bearer = strdup(v)) == NULL)
+		return HTTP_NOMEM;
+	if (session_cookie(io->param(io, "HTTP_COOKIE"), &r->session) == -1)
+		return HTTP_NOMEM;
+	if ((v = io->param(io, "HTTP_ORIGIN")) != NULL && (r->origin = strdup(v)) == NULL)
+		return HTTP_NOMEM;
+	if ((v = io->param(io, "HTTP_HOST")) != NULL && (r->host = strdup(v)) == NULL)
+		return HTTP_NOMEM;
+	if ((v = io->param(io, "HTTP_SEC_FETCH_SITE")) != NULL &&
+	    (r->fetch_site = strdup(v)) == NULL)
+		return HTTP_NOMEM;
+	v = io->param(io, "HTTPS");
+	r->https = v != NULL && strcasecmp(v, "on") == 0;
 
 	if (length_parse(io->param(io, "CONTENT_LENGTH"), &len) == -1)
 		return HTTP_BAD_LENGTH;
@@ -211,6 +263,11 @@ http_req_free(struct req *r)
 	free(r->query);
 	free(r->idem_key);
 	free(r->if_match);
+	free(r->bearer);
+	free(r->session);
+	free(r->origin);
+	free(r->host);
+	free(r->fetch_site);
 	buf_free(&r->body);
 	memset(r, 0, sizeof(*r));
 }
@@ -308,6 +365,10 @@ http_write(struct io *io, const struct req *req, const struct resp *r)
 	    buf_printf(&h, "Retry-After: %d\r\n", r->retry_after) == -1)
 		goto out;
 	if (r->replayed && buf_puts(&h, "Idempotent-Replayed: true\r\n") == -1)
+		goto out;
+	if (r->set_cookie[0] != '\0' && buf_printf(&h, "Set-Cookie: " SESSION_COOKIE
+	    "=%s; Path=/; HttpOnly; SameSite=Lax%s\r\n", r->set_cookie,
+	    req != NULL && req->https ? "; Secure" : "") == -1)
 		goto out;
 	if (security_headers(&h, html) == -1)
 		goto out;

@@ -39,6 +39,13 @@ struct req {
 	enum ctype	 ctype;
 	char		*idem_key;	/* raw Idempotency-Key header, or NULL */
 	char		*if_match;	/* raw If-Match header, or NULL */
+	char		*bearer;	/* the token of Authorization: Bearer, or NULL */
+	char		*session;	/* the session cookie's value, or NULL */
+	char		*origin;	/* Origin, or NULL */
+	char		*host;		/* Host, or NULL */
+	char		*fetch_site;	/* Sec-Fetch-Site, or NULL */
+	int		 https;		/* the request came over TLS */
+	const char	*outcome;	/* for the access log: what idempotency did */
 	struct buf	 body;
 	int64_t		 id;		/* the {id} of the matched route, or 0 */
 };
@@ -55,6 +62,7 @@ struct resp {
 	const char	*allow;		/* static string, for 405 */
 	int		 retry_after;	/* seconds, 0 for none */
 	int		 replayed;	/* adds Idempotent-Replayed: true */
+	char		 set_cookie[96];	/* a new session cookie's value; never replayed */
 	struct buf	 body;
 };
 
@@ -65,6 +73,9 @@ enum http_res {
 	HTTP_BAD_LENGTH,	/* Content-Length unparsable or body shorter: 400 */
 	HTTP_NOMEM
 };
+
+/* The browser session cookie: a random UUID, the scope of a browser's form keys. */
+#define SESSION_COOKIE		"todo_session"
 
 #define CTYPE_JSON_STR		"application/json"
 #define CTYPE_PROBLEM_STR	"application/problem+json"

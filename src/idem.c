@@ -1,9 +1,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "idem.h"
 #include "sha256.h"
+
+static unsigned	 test_delay_ms;
+
+void
+idem_set_test_delay(unsigned ms)
+{
+	test_delay_ms = ms;
+}
+
+void
+idem_scope(const char *bearer, const char *session, char out[IDEM_SCOPE_MAX])
+{
+	out[0] = '\0';
+	if (bearer != NULL && *bearer != '\0') {
+		memcpy(out, "b:", 2);
+		sha256_hex(bearer, strlen(bearer), out + 2);
+	} else if (session != NULL && *session != '\0') {
+		memcpy(out, "s:", 2);
+		sha256_hex(session, strlen(session), out + 2);
+	}
+}
+
+const char *
+idem_outcome(enum idem_res res, int keyed)
+{
+	switch (res) {
+	case IDEM_DONE:
+		return keyed ? "created" : "none";
+	case IDEM_REPLAYED:
+		return "replayed";
+	case IDEM_MISMATCH:
+		return "mismatch";
+	case IDEM_BUSY:
+		return "conflict";
+	default:
+		return "none";
+	}
+}
 
 int
 idem_key_parse(const char *raw, char out[IDEM_KEY_MAX + 1])
@@ -152,7 +191,7 @@ idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 	 * is decided below, by the UNIQUE constraint inside the transaction.
 	 */
 	if (op->key != NULL) {
-		rc = db_key_get(db, op->key, &k);
+		rc = db_key_get(db, op->scope, op->key, &k);
 		if (rc == DB_OK && k.expires_at > op->now) {
 			res = recorded(op, &k, r);
 			goto out;
@@ -173,11 +212,11 @@ idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 	if ((rc = db_key_purge(db, op->now, IDEM_PURGE_BATCH)) != DB_OK)
 		goto fail;
 	if (op->key != NULL) {
-		rc = db_key_claim(db, op->key, op->method, op->path, op->fingerprint,
+		rc = db_key_claim(db, op->scope, op->key, op->method, op->path, op->fingerprint,
 		    op->now, op->now + op->ttl);
 		if (rc == DB_EXISTS) {
 			/* Another request recorded it while this one waited for the lock. */
-			if ((rc = db_key_get(db, op->key, &k)) != DB_OK)
+			if ((rc = db_key_get(db, op->scope, op->key, &k)) != DB_OK)
 				goto fail;
 			res = recorded(op, &k, r);
 			db_rollback(db);
@@ -197,10 +236,12 @@ idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 	case STEP_FAILED:
 		goto fail;
 	}
+	if (test_delay_ms > 0)
+		usleep(test_delay_ms * 1000);
 	if (op->key != NULL) {
 		if (headers_save(r, &h) == -1)
 			goto fail;
-		if ((rc = db_key_finish(db, op->key, todo_id, r->status,
+		if ((rc = db_key_finish(db, op->scope, op->key, todo_id, r->status,
 		    h.data != NULL ? h.data : "", r->body.data, r->body.len)) != DB_OK)
 			goto fail;
 	}

@@ -14,6 +14,7 @@
  */
 
 #define IDEM_KEY_MAX	255
+#define IDEM_SCOPE_MAX	(2 + 64 + 1)
 /* Expired rows removed per write transaction: bounded work per request. */
 #define IDEM_PURGE_BATCH	16
 
@@ -27,7 +28,16 @@ int	idem_key_parse(const char *raw, char out[IDEM_KEY_MAX + 1]);
 /* The fingerprint of a request body: SHA-256 hex of kind, a newline, and the canonical body. */
 void	idem_fingerprint(const char *kind, const char *canon, size_t len, char out[65]);
 
+/*
+ * The scope of a client's keys: "b:" and the SHA-256 of its bearer token,
+ * else "s:" and that of its session cookie, else "" (anonymous clients share
+ * one scope). Tokens are never stored, only their hashes. Either argument
+ * may be NULL.
+ */
+void	idem_scope(const char *bearer, const char *session, char out[IDEM_SCOPE_MAX]);
+
 struct idem_op {
+	const char	*scope;		/* from idem_scope() */
 	const char	*key;		/* the parsed key, or NULL to run without one */
 	const char	*method;
 	const char	*path;
@@ -66,5 +76,15 @@ enum idem_res {
  */
 enum idem_res	idem_run(struct db *, const struct idem_op *, idem_fn, void *arg,
 		    struct resp *);
+
+/* The access log's word for a result: created, replayed, mismatch, conflict or none. */
+const char	*idem_outcome(enum idem_res, int keyed);
+
+/*
+ * Test builds of crashes: hold every write transaction open this long
+ * before its commit (TODO_TEST_TXN_DELAY_MS), so a killed worker dies
+ * inside one. 0 (the default) is off.
+ */
+void		 idem_set_test_delay(unsigned ms);
 
 #endif

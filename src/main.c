@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "db.h"
+#include "idem.h"
 #include "io.h"
 #include "route.h"
 #include "tmpl.h"
@@ -313,6 +314,8 @@ main(int argc, char *argv[])
 	struct app	 app = { &cfg, NULL };
 	struct io	 io;
 	struct db	*db;
+	const char	*delay;
+	long long	 v;
 	int		 sock = 0, rc;
 
 	if (configure(argc, argv, &cfg) == -1)
@@ -323,6 +326,11 @@ main(int argc, char *argv[])
 	}
 	if (tmpl_load(cfg.templates) == -1)
 		return 1;
+	if ((delay = getenv("TODO_TEST_TXN_DELAY_MS")) != NULL && *delay != '\0') {
+		if (number(delay, 0, 10000, &v) == -1)
+			return 2;
+		idem_set_test_delay((unsigned)v);
+	}
 
 	if (cfg.socket == NULL && FCGX_IsCGI()) {
 		/* Plain CGI: one request, then exit. */

@@ -147,7 +147,11 @@ page_index(struct app *app, struct req *req, struct resp *r)
 	vars[4] = tmpl_raw("older", older.data != NULL ? older.data : "");
 	if (tmpl_render(&c, TMPL_INDEX, vars, 5) == -1)
 		goto out;
-	rc = page_finish(r, 200, "Todos", &c);
+	if ((rc = page_finish(r, 200, "Todos", &c)) == 0 && req->session == NULL) {
+		/* A browser's first visit: its session scopes the keys of its forms. */
+		new_key(key);
+		snprintf(r->set_cookie, sizeof(r->set_cookie), "%s", key);
+	}
 out:
 	for (i = 0; i < n; i++)
 		todo_clear(&items[i]);
@@ -197,12 +201,15 @@ form_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
 {
 	struct idem_op	 iop = { 0 };
 	struct buf	 canon = { 0 };
-	char		 fp[65];
+	char		 fp[65], scope[IDEM_SCOPE_MAX];
 	int		 rc = -1;
+	enum idem_res	 res;
 
 	if (form_canonical(f, KEY_FIELD, &canon) == -1)
 		goto out;
 	idem_fingerprint("form", canon.data != NULL ? canon.data : "", canon.len, fp);
+	idem_scope(req->bearer, req->session, scope);
+	iop.scope = scope;
 	iop.key = key;
 	iop.method = http_method_name(req->method);
 	iop.path = req->path;
@@ -210,7 +217,9 @@ form_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
 	iop.now = (int64_t)time(NULL);
 	iop.ttl = app->cfg->key_ttl;
 
-	switch (idem_run(app->db, &iop, op_run, op, r)) {
+	res = idem_run(app->db, &iop, op_run, op, r);
+	req->outcome = idem_outcome(res, key != NULL);
+	switch (res) {
 	case IDEM_DONE:
 	case IDEM_REPLAYED:
 		rc = 0;

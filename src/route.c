@@ -1,7 +1,9 @@
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "http.h"
 #include "page.h"
 #include "route.h"
@@ -67,6 +69,24 @@ match(const char *pattern, const char *path, int64_t *id)
 	return *path == '\0';
 }
 
+/*
+ * 1 when the browser says a form post comes from another site: by
+ * Sec-Fetch-Site, or by an Origin other than this Host.
+ */
+static int
+cross_site(const struct req *req)
+{
+	const char	*o;
+
+	if (req->fetch_site != NULL && strcmp(req->fetch_site, "cross-site") == 0)
+		return 1;
+	if (req->origin == NULL)
+		return 0;
+	if ((o = strstr(req->origin, "://")) == NULL || req->host == NULL)
+		return 1;
+	return strcmp(o + 3, req->host) != 0;
+}
+
 /* Finds and runs the handler: 0, or -1 on an internal failure. */
 static int
 dispatch(struct app *app, struct req *req, struct resp *r)
@@ -80,8 +100,12 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 	if (i == ROUTE__MAX)
 		return http_problem(r, 404, "not-found", NULL,
 		    "There is nothing at this path.", NULL);
-	if (req->method == METHOD_POST && req->ctype == CTYPE_FORM && routes[i].form != NULL)
+	if (req->method == METHOD_POST && req->ctype == CTYPE_FORM && routes[i].form != NULL) {
+		if (cross_site(req))
+			return page_message(r, 403, "Not allowed",
+			    "This form was sent from another site, so nothing was changed.");
 		h = routes[i].form;
+	}
 	else if (req->method < METHOD__MAX)
 		h = routes[i].h[req->method];
 	if (h == NULL && req->method == METHOD_POST && routes[i].form != NULL)
@@ -97,12 +121,49 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 	return h(app, req, r);
 }
 
+/* Appends s to b, with bytes that could forge a log line written as \xHH. */
+static int
+log_safe(struct buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char	 c = (unsigned char)*s;
+
+		if ((c < 0x21 || c > 0x7e || c == '\\') ? buf_printf(b, "\\x%02x", c) == -1 :
+		    buf_putc(b, (char)c) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * One access log line per request on stderr: time, method, path (no query
+ * string), status, milliseconds, idempotency outcome. Never a header value
+ * or a body.
+ */
+static void
+access_log(const struct req *req, const struct resp *r, const char *method, double ms)
+{
+	struct buf	 b = { 0 };
+	char		 now[32];
+
+	clock_rfc3339(clock_now_ms(), now);
+	if (buf_printf(&b, "%s %s ", now, method) == 0 &&
+	    log_safe(&b, req->path != NULL ? req->path : "-") == 0 &&
+	    buf_printf(&b, " %d %.3f %s\n", r->status, ms,
+	    req->outcome != NULL ? req->outcome : "none") == 0)
+		fputs(b.data, stderr);
+	buf_free(&b);
+}
+
 void
 route_serve(struct app *app, struct io *io)
 {
 	struct req	 req;
 	struct resp	 r = { 0 };
+	struct timespec	 t0, t1;
 	int		 rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	switch (http_read(io, &req)) {
 	case HTTP_OK:
@@ -129,6 +190,9 @@ route_serve(struct app *app, struct io *io)
 	}
 	if (http_write(io, &req, &r) == -1)
 		fprintf(stderr, "%s: client went away\n", req.path != NULL ? req.path : "?");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	access_log(&req, &r, req.head ? "HEAD" : http_method_name(req.method),
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	http_req_free(&req);
 	http_resp_free(&r);
 }

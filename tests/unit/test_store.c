@@ -55,6 +55,7 @@ keyed(const char *key, const char *method, const char *path_, const char *body, 
 	struct idem_op	 op = { 0 };
 
 	idem_fingerprint("json", body, strlen(body), fp);
+	op.scope = "";
 	op.key = key;
 	op.method = method;
 	op.path = path_;
