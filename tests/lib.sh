@@ -89,6 +89,17 @@ stack_start() {
     done
 }
 
+# Stops the program and the front end and starts them again on the same
+# port, database and socket, as an operator restarting a host would.
+stack_restart() {
+    stop_pid "$NGINX_PID"
+    stop_pid "$TODO_PID"
+    NGINX_PID= TODO_PID=
+    program_start "$@"
+    nginx -p "$T" -c "$T/nginx.conf" 2>> "$T/error.log" &
+    NGINX_PID=$!
+}
+
 program_start() {
     "$BIN" --socket "$T/todo.sock" --db "$DB" --workers 2 "$@" 2>> "$T/todo.log" &
     TODO_PID=$!
