@@ -15,7 +15,8 @@ UNITDIR  = $(BUILD)/unit
 
 # Debian packages the build, `make run` and the tests need.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
-           libjson-c-dev uuid-dev sqlite3 nginx apache2 curl cmake chromium systemd
+           libjson-c-dev uuid-dev sqlite3 nginx apache2 curl cmake chromium systemd \
+           clang valgrind
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/json.h.
 PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid 2>/dev/null)
@@ -46,7 +47,7 @@ UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
 TOOLS    = $(BUILD)/freeport
 
-.PHONY: all deps run stop test check clean
+.PHONY: all deps run stop test check clean soak
 
 all: $(BIN)
 
@@ -101,6 +102,11 @@ test: deps
 	ctest --test-dir $(BUILD)/ctest --output-on-failure $(CTEST_ARGS)
 
 check: test
+
+# The long soak: 60 s of mixed traffic (make test runs 10 s of it).
+soak: deps
+	@$(MAKE) --no-print-directory all $(TOOLS)
+	SOAK_SECONDS=$${SOAK_SECONDS:-60} bash tests/integration/soak.sh
 
 .PHONY: units
 units: $(UNITS) $(TOOLS)

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$ROOT/cgi-bin/todo.fcgi
+# TODO_BIN runs the suite against another build (the sanitizer one).
+BIN=${TODO_BIN:-$ROOT/cgi-bin/todo.fcgi}
 T=$(mktemp -d /tmp/todo-test.XXXXXX)
 chmod 755 "$T"
 DB=$T/todo.db
