@@ -16,7 +16,7 @@ UNITDIR  = $(BUILD)/unit
 # Debian packages the build, `make run` and the tests need.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
            libjson-c-dev uuid-dev sqlite3 nginx apache2 curl cmake chromium systemd \
-           clang valgrind
+           clang libclang-rt-14-dev valgrind
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/json.h.
 PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid 2>/dev/null)
@@ -27,6 +27,12 @@ CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
            -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            $(PKG_CFLAGS) -DTEMPLATE_DIR='"$(CURDIR)/templates"'
 LDLIBS  += $(PKG_LIBS) -lfcgi
+
+# Fuzzer builds: libFuzzer instrumentation plus ASan and UBSan (clang).
+ifeq ($(FUZZ),1)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -47,7 +53,7 @@ UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
 TOOLS    = $(BUILD)/freeport
 
-.PHONY: all deps run stop test check clean soak
+.PHONY: all deps run stop test check clean soak fuzz fuzzers
 
 all: $(BIN)
 
@@ -102,6 +108,27 @@ test: deps
 	ctest --test-dir $(BUILD)/ctest --output-on-failure $(CTEST_ARGS)
 
 check: test
+
+# libFuzzer targets (tests/fuzz), each run for FUZZ_SECONDS from the seed
+# corpus; new inputs collect in build/fuzz/corpus, crashes in build/fuzz.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = request form json key
+
+fuzz: deps
+	@$(MAKE) --no-print-directory FUZZ=1 CC=clang BUILD=build/fuzz BIN=build/fuzz/todo.fcgi fuzzers
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/crash-$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    2>build/fuzz/fuzz_$$t.log || { tail -40 build/fuzz/fuzz_$$t.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' build/fuzz/fuzz_$$t.log; \
+	done
+
+fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBOBJS) $(BUILD)/flags
+	$(CC) -Isrc $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 # The long soak: 60 s of mixed traffic (make test runs 10 s of it).
 soak: deps

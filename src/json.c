@@ -38,13 +38,16 @@ parse(const char *body, size_t len, enum json_res *res)
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, body, (int)len);
+	end = json_tokener_get_parse_end(tok);
 	/* A bare top-level number needs the end of input to be complete. */
-	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue) {
 		o = json_tokener_parse_ex(tok, "", 1);
+		end = len;
+	}
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success)
 		goto fail;
 	/* Only white space may follow the value. */
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+	for (; end < len; end++)
 		if (strchr(" \t\r\n", body[end]) == NULL)
 			goto fail;
 	json_tokener_free(tok);

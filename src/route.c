@@ -87,6 +87,17 @@ cross_site(const struct req *req)
 	return strcmp(o + 3, req->host) != 0;
 }
 
+int
+route_find(const char *path, int64_t *id)
+{
+	int	 i;
+
+	for (i = 0; i < ROUTE__MAX; i++)
+		if (match(routes[i].pattern, path, id))
+			return i;
+	return -1;
+}
+
 /* Finds and runs the handler: 0, or -1 on an internal failure. */
 static int
 dispatch(struct app *app, struct req *req, struct resp *r)
@@ -94,10 +105,7 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 	handler	 h = NULL;
 	int	 i;
 
-	for (i = 0; i < ROUTE__MAX; i++)
-		if (match(routes[i].pattern, req->path, &req->id))
-			break;
-	if (i == ROUTE__MAX)
+	if ((i = route_find(req->path, &req->id)) == -1)
 		return http_problem(r, 404, "not-found", NULL,
 		    "There is nothing at this path.", NULL);
 	if (req->method == METHOD_POST && req->ctype == CTYPE_FORM && routes[i].form != NULL) {

@@ -1,6 +1,8 @@
 #ifndef ROUTE_H
 #define ROUTE_H
 
+#include <stdint.h>
+
 #include "app.h"
 #include "io.h"
 
@@ -10,5 +12,11 @@
  * becomes a response.
  */
 void	route_serve(struct app *, struct io *);
+
+/*
+ * The index of the route whose pattern matches path, setting *id for an
+ * {id} segment; -1 when no route matches.
+ */
+int	route_find(const char *path, int64_t *id);
 
 #endif

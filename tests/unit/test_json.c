@@ -112,6 +112,8 @@ main(void)
 	CHECK_INT(same("{\"a\":\"1\"}", "{\"a\":1}"), 0);
 	CHECK_INT(same("[1,2]", "[2,1]"), 0);
 	CHECK_INT(same("{\"a\":null}", "{}"), 0);
+	CHECK_INT(same("\t0 ", "0"), 1);	/* a bare number, found by fuzzing */
+	CHECK_INT(same("[1.50]", "[1.50]"), 1);
 	CHECK_INT(json_canonical("{", 1, &b), JSON_MALFORMED);
 	CHECK_INT(json_canonical("{\"b\":1,\"a\":\"x\"}", 15, &b), JSON_OK);
 	CHECK_STR(b.data, "{\"a\":\"x\",\"b\":1}");
