@@ -66,9 +66,19 @@ export function sql(s, query) {
 }
 
 // Resolves when the page shows a todo list after a create.
+// A double submit without script navigates twice: read the notice once the
+// last navigation has settled.
 export async function createdPage(page) {
-  await page.waitForURL(/\/\?created=\d+$/, { timeout: 15000 });
-  return page.locator('.notice').textContent();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.waitForURL(/\/\?created=\d+$/, { timeout: 15000 });
+      await page.waitForLoadState('load');
+      return await page.locator('.notice').textContent({ timeout: 5000 });
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await sleep(200);
+    }
+  }
 }
 
 export function log(s) {
