@@ -16,7 +16,7 @@ UNITDIR  = $(BUILD)/unit
 # Debian packages the build, `make run` and the tests need.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
            libjson-c-dev uuid-dev sqlite3 nginx apache2 curl cmake chromium systemd \
-           clang libclang-rt-14-dev valgrind
+           clang libclang-rt-14-dev valgrind wrk
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/json.h.
 PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid 2>/dev/null)
@@ -51,9 +51,9 @@ OBJS     = $(SRCS:src/%.c=$(OBJDIR)/%.o)
 LIBOBJS  = $(filter-out $(OBJDIR)/main.o,$(OBJS))
 UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
-TOOLS    = $(BUILD)/freeport
+TOOLS    = $(BUILD)/freeport $(BUILD)/fcgi_bare
 
-.PHONY: all deps run stop test check clean soak fuzz fuzzers
+.PHONY: all deps run stop test check clean soak fuzz fuzzers bench
 
 all: $(BIN)
 
@@ -72,6 +72,10 @@ $(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) tests/unit/check.h $(BUILD)/flags
 $(BUILD)/%: tests/tools/%.c $(BUILD)/flags
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/fcgi_bare: tests/bench/fcgi_bare.c $(BUILD)/flags
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
 
 # Installs what is missing when root; otherwise prints the apt-get line and stops.
 deps:
@@ -129,6 +133,12 @@ fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBOBJS) $(BUILD)/flags
 	$(CC) -Isrc $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+# The benchmark (tests/bench/bench.sh): the product against nginx alone and a
+# bare FastCGI responder, interleaved; QUICK=1 for a few-second smoke run.
+bench: deps
+	@$(MAKE) --no-print-directory all $(TOOLS)
+	QUICK=$(QUICK) bash tests/bench/bench.sh
 
 # The long soak: 60 s of mixed traffic (make test runs 10 s of it).
 soak: deps

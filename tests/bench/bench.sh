@@ -1,0 +1,183 @@
+#!/bin/bash
+# make bench: the product against two ceilings measured in the same run, on
+# loopback, with wrk: A = nginx answering by itself, B = a bare libfcgi
+# responder behind the same nginx (the FastCGI transport alone). Systems are
+# interleaved (A B product A B product ...) so drift hits all alike; each
+# figure is the median of ROUNDS rounds. Prints a table and writes it to
+# build/bench.md. QUICK=1: one short round, a smoke test with no targets.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/tests/bench
+BIN=${TODO_BIN:-$ROOT/cgi-bin/todo.fcgi}
+OUT=$ROOT/build/bench.md
+if [ "${QUICK:-0}" = 1 ]; then
+    ROUNDS=1 DUR=1 CONNS="16" SIZES="" ROWS=${ROWS:-1000}
+else
+    ROUNDS=${ROUNDS:-3} DUR=${DUR:-5} CONNS=${CONNS:-"16 64"} ROWS=${ROWS:-100000}
+    SIZES=${SIZES:-"1000 100000 1000000"}
+fi
+WORKERS=${WORKERS:-$(nproc)}
+WORKLOADS="keyed_create replay get_id get_list form_create mix"
+
+T=$(mktemp -d /tmp/todo-bench.XXXXXX)
+chmod 755 "$T"
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+port() { "$ROOT/build/freeport"; }
+PORT_A=$(port) PORT_B=$(port) PORT_P=$(port)
+mkdir -p "$T/tmp"
+user=""
+[ "$(id -u)" = 0 ] && user="user root root;"
+sed -e "s|@USER@|$user|" -e "s|@PREFIX@|$T|g" -e "s|@PORT_A@|$PORT_A|g" \
+    -e "s|@PORT_B@|$PORT_B|g" -e "s|@PORT_P@|$PORT_P|g" \
+    -e "s|@PARAMS@|$ROOT/nginx/todo_fastcgi_params|g" "$HERE/nginx.conf.in" > "$T/nginx.conf"
+
+# gen_db FILE ROWS: a database with ROWS todos and as many live keys.
+gen_db() {
+    rm -f "$1" "$1-wal" "$1-shm"
+    env -i REQUEST_METHOD=GET REQUEST_URI=/healthz TODO_DB="$1" "$BIN" < /dev/null > /dev/null
+    sqlite3 "$1" "
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $2)
+        INSERT INTO todos (title, description, is_completed, created_at, updated_at)
+        SELECT 'todo ' || x, CASE WHEN x % 3 = 0 THEN 'generated' END, x % 2,
+            '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM c;
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $2)
+        INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, todo_id,
+            status, headers, body, created_at, expires_at)
+        SELECT '', 'gen-' || x, 'POST', '/todos', hex(randomblob(32)), x, 201,
+            'Content-Type: application/json' || char(13, 10), x'', unixepoch(),
+            unixepoch() + 86400 FROM c;"
+}
+
+PRODUCT_PID=
+start_product() {
+    "$BIN" --socket "$T/todo.sock" --db "$1" --workers "$WORKERS" 2>> "$T/todo.log" &
+    PRODUCT_PID=$!
+    PIDS+=($PRODUCT_PID)
+    wait_up "http://127.0.0.1:$PORT_P/healthz"
+}
+stop_product() {
+    kill "$PRODUCT_PID" && wait "$PRODUCT_PID" 2>/dev/null || true
+}
+wait_up() {
+    local i=0
+    until curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 100 ] || { echo "not up: $1" >&2; exit 1; }
+        sleep 0.1
+    done
+}
+
+# run SYSTEM WORKLOAD CONNS PORT [SCRIPT]: one wrk run, one result line.
+run() {
+    local sys=$1 wl=$2 c=$3 url=http://127.0.0.1:$4/ out
+    local args=(-t2 -c"$c" -d"${DUR}s" --latency)
+    [ -n "${5:-}" ] && args+=(-s "$HERE/$5.lua")
+    [ "$sys" = product ] && [ "$wl" = get ] && url=${url}healthz
+    out=$(BENCH_ROWS=$ROWS wrk "${args[@]}" "$url")
+    echo "$out" | awk -v sys="$sys" -v wl="$wl" -v c="$c" '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+                         if (v ~ /s$/) return v * 1000; return v }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        /Non-2xx or 3xx/ { err += $NF }
+        /Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+        END { printf "%s %s %s %.0f %.3f %.3f %d\n", sys, wl, c, rps, p50, p99, err }' \
+        >> "$T/results"
+}
+
+echo "building the ceilings' database of $ROWS todos..." >&2
+gen_db "$T/todo.db" "$ROWS"
+"$ROOT/build/fcgi_bare" "$T/bare.sock" "$WORKERS" &
+PIDS+=($!)
+nginx -p "$T" -c "$T/nginx.conf" 2>> "$T/error.log" &
+PIDS+=($!)
+start_product "$T/todo.db"
+wait_up "http://127.0.0.1:$PORT_A/"
+wait_up "http://127.0.0.1:$PORT_B/"
+wait_up "http://127.0.0.1:$PORT_P/healthz"
+
+rss() {
+    # peak RSS (VmHWM) of each worker and of master + workers, in KiB
+    local w total=0 max=0 v
+    for w in $PRODUCT_PID $(pgrep -P "$PRODUCT_PID"); do
+        v=$(awk '/VmHWM/ {print $2}' "/proc/$w/status")
+        total=$((total + v))
+        [ "$w" = "$PRODUCT_PID" ] || [ "$v" -le "$max" ] || max=$v
+    done
+    echo "$max $total"
+}
+
+: > "$T/results"
+for r in $(seq 1 "$ROUNDS"); do
+    echo "round $r of $ROUNDS..." >&2
+    for c in $CONNS; do
+        for wl in $WORKLOADS; do
+            run A get "$c" "$PORT_A"
+            run B get "$c" "$PORT_B"
+            run product "$wl" "$c" "$PORT_P" "$wl"
+        done
+    done
+    [ "$r" = 1 ] && read -r rss_w1 rss_t1 < <(rss)
+done
+read -r rss_w rss_t < <(rss)
+
+# Scale: the same GET and create on 1k, 100k and 1M todos and keys.
+for size in $SIZES; do
+    echo "scale: $size todos..." >&2
+    stop_product
+    gen_db "$T/scale.db" "$size"
+    start_product "$T/scale.db"
+    ROWS=$size run "scale-$size" get_id 16 "$PORT_P" get_id
+    run "scale-$size" keyed_create 16 "$PORT_P" keyed_create
+    keys=$(sqlite3 "$T/scale.db" 'SELECT count(*) FROM idempotency_keys')
+    echo "scale-$size keys $keys" >> "$T/keys"
+done
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 == c {print $f}' "$T/results" | median; }
+
+{
+    echo "# make bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $ROUNDS round(s) of ${DUR}s, workers $WORKERS"
+    echo
+    echo "| system | workload | conns | req/s | p50 ms | p99 ms | errors | vs B |"
+    echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
+    for c in $CONNS; do
+        b=$(med B get "$c" 4)
+        printf '| A: nginx return 200 | GET | %s | %s | %s | %s | %s | %.2f |\n' "$c" \
+            "$(med A get "$c" 4)" "$(med A get "$c" 5)" "$(med A get "$c" 6)" "$(med A get "$c" 7)" \
+            "$(echo "$(med A get "$c" 4) $b" | awk '{print $1 / $2}')"
+        printf '| B: bare FastCGI | GET | %s | %s | %s | %s | %s | 1.00 |\n' "$c" \
+            "$b" "$(med B get "$c" 5)" "$(med B get "$c" 6)" "$(med B get "$c" 7)"
+        for wl in $WORKLOADS; do
+            rps=$(med product "$wl" "$c" 4)
+            printf '| product | %s | %s | %s | %s | %s | %s | %.2f |\n' "$wl" "$c" "$rps" \
+                "$(med product "$wl" "$c" 5)" "$(med product "$wl" "$c" 6)" \
+                "$(med product "$wl" "$c" 7)" "$(echo "$rps $b" | awk '{print $1 / $2}')"
+        done
+    done
+    if [ -n "$SIZES" ]; then
+        echo
+        echo "| database | GET /todos/{id} req/s | p99 ms | keyed create req/s | p99 ms | key rows after |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+        for size in $SIZES; do
+            printf '| %s todos | %s | %s | %s | %s | %s |\n' "$size" \
+                "$(med "scale-$size" get_id 16 4)" "$(med "scale-$size" get_id 16 6)" \
+                "$(med "scale-$size" keyed_create 16 4)" "$(med "scale-$size" keyed_create 16 6)" \
+                "$(awk -v s="scale-$size" '$1 == s {print $3}' "$T/keys")"
+        done
+    fi
+    echo
+    echo "Memory: peak RSS per worker $((rss_w / 1024)) MiB ($rss_w KiB), whole program $((rss_t / 1024)) MiB;" \
+        "after round 1: worker $rss_w1 KiB, program $rss_t1 KiB."
+} > "$T/table.md"
+mkdir -p "$(dirname "$OUT")"
+cp "$T/table.md" "$OUT"
+cat "$OUT"

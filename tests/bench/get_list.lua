@@ -1,0 +1,3 @@
+-- GET /todos: the first page, 50 newest todos.
+wrk.method = "GET"
+wrk.path = "/todos"
