@@ -1,6 +1,12 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -117,7 +123,60 @@ static const char *const stmts[STMT__MAX] = {
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*stmt[STMT__MAX];
+	int		 lockfd;	/* the writers' lock file, or -1 */
+	int		 locked;
+	int		 busy_ms;
 };
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Writers queue on a lock file before BEGIN IMMEDIATE. The kernel wakes the
+ * next writer the moment the lock is free, where SQLite's busy handler
+ * would sleep and poll. Waits at most the busy timeout: 0, or -1.
+ */
+static int
+writer_lock(struct db *db)
+{
+	struct sigaction	 sa, old;
+	struct itimerval	 it;
+	int			 rc;
+
+	if (db->lockfd == -1 || flock(db->lockfd, LOCK_EX | LOCK_NB) == 0)
+		goto locked;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = db->busy_ms / 1000;
+	it.it_value.tv_usec = (db->busy_ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+	do
+		rc = flock(db->lockfd, LOCK_EX);
+	while (rc == -1 && errno == EINTR && getitimer(ITIMER_REAL, &it) == 0 &&
+	    (it.it_value.tv_sec != 0 || it.it_value.tv_usec != 0));
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	if (rc == -1)
+		return -1;
+locked:
+	db->locked = 1;
+	return 0;
+}
+
+static void
+writer_unlock(struct db *db)
+{
+	if (db->locked && db->lockfd != -1)
+		flock(db->lockfd, LOCK_UN);
+	db->locked = 0;
+}
 
 const char *
 db_errmsg(struct db *db)
@@ -167,10 +226,14 @@ struct db *
 db_open(const char *path, int busy_ms)
 {
 	struct db	*db;
+	char		 lock[4096];
 	int		 i;
 
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return NULL;
+	db->busy_ms = busy_ms;
+	snprintf(lock, sizeof(lock), "%s-writer", path);
+	db->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		fprintf(stderr, "%s: %s\n", path, db->h ? sqlite3_errmsg(db->h) : "cannot open");
@@ -208,6 +271,8 @@ db_close(struct db *db)
 	for (i = 0; i < STMT__MAX; i++)
 		sqlite3_finalize(db->stmt[i]);
 	sqlite3_close(db->h);
+	if (db->lockfd != -1)
+		close(db->lockfd);
 	free(db);
 }
 
@@ -246,7 +311,13 @@ db_exec(struct db *db, enum stmt s)
 enum db_res
 db_begin(struct db *db)
 {
-	return db_exec(db, STMT_BEGIN);
+	enum db_res	 rc;
+
+	if (writer_lock(db) == -1)
+		return DB_BUSY;
+	if ((rc = db_exec(db, STMT_BEGIN)) != DB_OK)
+		writer_unlock(db);
+	return rc;
 }
 
 enum db_res
@@ -256,6 +327,7 @@ db_commit(struct db *db)
 
 	if ((rc = db_exec(db, STMT_COMMIT)) != DB_OK)
 		db_rollback(db);
+	writer_unlock(db);
 	return rc;
 }
 
@@ -264,6 +336,7 @@ db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		db_exec(db, STMT_ROLLBACK);
+	writer_unlock(db);
 }
 
 enum db_res

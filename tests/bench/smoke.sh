@@ -13,7 +13,8 @@ for row in "A: nginx return 200" "B: bare FastCGI" "keyed_create" "replay" "get_
     [ -n "$line" ] || { echo "FAIL: no row for $row" >&2; exit 1; }
     rps=$(echo "$line" | awk -F'|' '{gsub(/ /, "", $5); print $5}')
     errors=$(echo "$line" | awk -F'|' '{gsub(/ /, "", $8); print $8}')
-    [ "$rps" -gt 0 ] || { echo "FAIL: $row served nothing" >&2; exit 1; }
+    awk -v r="$rps" 'BEGIN { exit !(r + 0 > 0) }' ||
+        { echo "FAIL: $row served nothing ($rps req/s)" >&2; exit 1; }
     [ "$errors" = 0 ] || { echo "FAIL: $row had $errors errors" >&2; exit 1; }
 done
 grep -q "peak RSS per worker" "$table" || { echo "FAIL: no memory figures" >&2; exit 1; }
