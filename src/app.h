@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include "db.h"
+
 /* The program's settings, from flags and the environment (main.c). */
 struct config {
 	const char	*db_path;
@@ -12,6 +14,7 @@ struct config {
 	int64_t		 key_ttl;	/* seconds */
 	int		 require_key;	/* POST without a key is refused */
 	int		 busy_ms;	/* SQLite busy timeout */
+	enum db_sync	 sync;		/* when a commit is on disk */
 };
 
 /* What every handler is given: settings and this worker's store. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -126,7 +128,35 @@ struct db {
 	int		 lockfd;	/* the writers' lock file, or -1 */
 	int		 locked;
 	int		 busy_ms;
+	enum db_sync	 sync;
+	struct commits	*commits;	/* mapped from the lock file, or NULL */
 };
+
+/*
+ * Group commit's bookkeeping, shared by every process through the writers'
+ * lock file. Only the holder of the lock moves started and written; synced
+ * is raised by whoever syncs. Atomic, so read without the lock.
+ */
+struct commits {
+	uint64_t	 started;	/* COMMITs begun */
+	uint64_t	 written;	/* COMMITs ended: their frames are in the log */
+	uint64_t	 synced;	/* a sync is known to cover this many */
+};
+
+/* Maps the counters; NULL (every commit then syncs by itself) when it cannot. */
+static struct commits *
+commits_map(int fd)
+{
+	struct stat	 st;
+	void		*p;
+
+	if (fstat(fd, &st) == -1 ||
+	    (st.st_size < (off_t)sizeof(struct commits) &&
+	    ftruncate(fd, sizeof(struct commits)) == -1))
+		return NULL;
+	p = mmap(NULL, sizeof(struct commits), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
 
 static void
 on_alarm(int sig)
@@ -223,8 +253,13 @@ fail:
 }
 
 struct db *
-db_open(const char *path, int busy_ms)
+db_open(const char *path, int busy_ms, enum db_sync sync)
 {
+	static const char *const pragma[] = {
+		[DB_SYNC_FULL] = "PRAGMA synchronous = FULL;",
+		[DB_SYNC_GROUP] = "PRAGMA synchronous = NORMAL;",
+		[DB_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL;",
+	};
 	struct db	*db;
 	char		 lock[4096];
 	int		 i;
@@ -232,8 +267,11 @@ db_open(const char *path, int busy_ms)
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return NULL;
 	db->busy_ms = busy_ms;
+	db->sync = sync;
 	snprintf(lock, sizeof(lock), "%s-writer", path);
 	db->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (db->lockfd != -1 && sync == DB_SYNC_GROUP)
+		db->commits = commits_map(db->lockfd);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		fprintf(stderr, "%s: %s\n", path, db->h ? sqlite3_errmsg(db->h) : "cannot open");
@@ -241,9 +279,10 @@ db_open(const char *path, int busy_ms)
 	}
 	sqlite3_busy_timeout(db->h, busy_ms);
 	sqlite3_extended_result_codes(db->h, 1);
-	/* WAL lets readers go on while one writer commits; FULL syncs every commit. */
-	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	    " PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
+	/* WAL lets readers go on while one writer commits. */
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;",
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db->h, pragma[sync], NULL, NULL, NULL) != SQLITE_OK) {
 		fprintf(stderr, "%s: %s\n", path, sqlite3_errmsg(db->h));
 		goto fail;
 	}
@@ -271,6 +310,8 @@ db_close(struct db *db)
 	for (i = 0; i < STMT__MAX; i++)
 		sqlite3_finalize(db->stmt[i]);
 	sqlite3_close(db->h);
+	if (db->commits != NULL)
+		munmap(db->commits, sizeof(*db->commits));
 	if (db->lockfd != -1)
 		close(db->lockfd);
 	free(db);
@@ -320,14 +361,67 @@ db_begin(struct db *db)
 	return rc;
 }
 
+/*
+ * Syncs the write-ahead log, unless a sync that began after commit number
+ * seq was written has already ended. The sync goes through this connection's
+ * own handle on the log; it flushes every commit written before it began,
+ * whoever wrote it. SQLite syncs the log before each checkpoint and the
+ * database after, so a commit that has left the log is on disk already.
+ */
+static enum db_res
+sync_upto(struct db *db, uint64_t seq)
+{
+	sqlite3_file	*f = NULL;
+	uint64_t	 target = 0, done;
+
+	if (db->commits != NULL) {
+		if (__atomic_load_n(&db->commits->synced, __ATOMIC_ACQUIRE) >= seq)
+			return DB_OK;
+		target = __atomic_load_n(&db->commits->written, __ATOMIC_ACQUIRE);
+	}
+	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK ||
+	    f == NULL || f->pMethods == NULL)
+		return DB_OK;	/* no log open yet: nothing was written through it */
+	if (f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+		fprintf(stderr, "syncing the write-ahead log failed\n");
+		return DB_ERROR;
+	}
+	if (db->commits != NULL) {
+		done = __atomic_load_n(&db->commits->synced, __ATOMIC_ACQUIRE);
+		while (done < target && !__atomic_compare_exchange_n(&db->commits->synced,
+		    &done, target, 0, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+			;
+	}
+	return DB_OK;
+}
+
+/*
+ * Under GROUP the commit is written while the write lock is held and synced
+ * after it is freed, so the next writer commits while this one waits on the
+ * disk, and one sync answers for all the commits written meanwhile. A
+ * failed sync leaves the commit in place but not known to be durable: an
+ * error, and a retry replays the record once a sync succeeds.
+ */
 enum db_res
 db_commit(struct db *db)
 {
+	struct commits	*c = db->sync == DB_SYNC_GROUP ? db->commits : NULL;
 	enum db_res	 rc;
+	uint64_t	 seq = UINT64_MAX;
 
+	if (c != NULL) {
+		/* A writer that died inside its COMMIT left started ahead: settle it. */
+		seq = __atomic_load_n(&c->started, __ATOMIC_ACQUIRE) + 1;
+		__atomic_store_n(&c->written, seq - 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&c->started, seq, __ATOMIC_RELEASE);
+	}
 	if ((rc = db_exec(db, STMT_COMMIT)) != DB_OK)
 		db_rollback(db);
+	if (c != NULL)
+		__atomic_store_n(&c->written, seq, __ATOMIC_RELEASE);
 	writer_unlock(db);
+	if (rc == DB_OK && db->sync == DB_SYNC_GROUP)
+		rc = sync_upto(db, seq);
 	return rc;
 }
 
@@ -337,6 +431,26 @@ db_rollback(struct db *db)
 	if (!sqlite3_get_autocommit(db->h))
 		db_exec(db, STMT_ROLLBACK);
 	writer_unlock(db);
+}
+
+/*
+ * What a reader sees may be another worker's commit whose sync has not ended.
+ * Nothing to do when every ended COMMIT is synced and none is under way.
+ */
+enum db_res
+db_durable(struct db *db)
+{
+	struct commits	*c = db->commits;
+	uint64_t	 w;
+
+	if (db->sync != DB_SYNC_GROUP)
+		return DB_OK;
+	if (c == NULL)
+		return sync_upto(db, UINT64_MAX);
+	w = __atomic_load_n(&c->written, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&c->started, __ATOMIC_ACQUIRE) != w)
+		w = UINT64_MAX;
+	return sync_upto(db, w);
 }
 
 enum db_res

@@ -21,6 +21,19 @@ enum db_res {
 	DB_ERROR
 };
 
+/*
+ * When a commit is on disk. FULL: SQLite syncs the log inside every commit,
+ * one writer at a time. GROUP: the commit is written, the write lock freed,
+ * then the log synced before db_commit returns, so concurrent commits share
+ * one sync; as durable as FULL when the answer goes out. NORMAL: no sync per
+ * commit; survives a crash of the program but not of the machine.
+ */
+enum db_sync {
+	DB_SYNC_FULL,
+	DB_SYNC_GROUP,
+	DB_SYNC_NORMAL
+};
+
 /* A stored idempotency key and the response it produced. Owned strings. */
 struct db_key {
 	char	*method;
@@ -37,16 +50,25 @@ struct db_key {
  * the schema to the current version and prepares every statement.
  * Returns the handle, or NULL with a message on stderr.
  */
-struct db	*db_open(const char *path, int busy_ms);
+struct db	*db_open(const char *path, int busy_ms, enum db_sync);
 void		 db_close(struct db *);
 
 /* The latest error message of the handle, for logs. */
 const char	*db_errmsg(struct db *);
 
-/* Transactions: BEGIN IMMEDIATE (DB_BUSY when the lock is not had), COMMIT, ROLLBACK. */
+/*
+ * Transactions: BEGIN IMMEDIATE (DB_BUSY when the lock is not had), COMMIT,
+ * ROLLBACK. db_commit returns once the commit is as durable as the sync
+ * setting makes it.
+ */
 enum db_res	 db_begin(struct db *);
 enum db_res	 db_commit(struct db *);
 void		 db_rollback(struct db *);
+/*
+ * Under GROUP, another worker's commit is visible a moment before it is on
+ * disk: syncs the log, so what is read can be answered as durable.
+ */
+enum db_res	 db_durable(struct db *);
 
 enum db_res	 db_health(struct db *);
 

@@ -162,13 +162,19 @@ replay(const struct db_key *k, struct resp *r)
 	return buf_append(&r->body, k->body.data, k->body.len);
 }
 
-/* Replays or refuses a recorded key. */
+/*
+ * Replays or refuses a recorded key. A record committed a moment ago may
+ * still be on its way to disk (group commit): it is synced before it is
+ * answered, so a replay never acknowledges what a power cut could take back.
+ */
 static enum idem_res
-recorded(const struct idem_op *op, const struct db_key *k, struct resp *r)
+recorded(struct db *db, const struct idem_op *op, const struct db_key *k, struct resp *r)
 {
 	if (strcmp(k->method, op->method) != 0 || strcmp(k->path, op->path) != 0 ||
 	    strcmp(k->fingerprint, op->fingerprint) != 0)
 		return IDEM_MISMATCH;
+	if (db_durable(db) != DB_OK)
+		return IDEM_ERROR;
 	if (replay(k, r) == -1) {
 		fprintf(stderr, "idempotency key %s: unusable record\n", op->key);
 		return IDEM_ERROR;
@@ -193,7 +199,7 @@ idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 	if (op->key != NULL) {
 		rc = db_key_get(db, op->scope, op->key, &k);
 		if (rc == DB_OK && k.expires_at > op->now) {
-			res = recorded(op, &k, r);
+			res = recorded(db, op, &k, r);
 			goto out;
 		}
 		db_key_clear(&k);
@@ -218,8 +224,8 @@ idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 			/* Another request recorded it while this one waited for the lock. */
 			if ((rc = db_key_get(db, op->scope, op->key, &k)) != DB_OK)
 				goto fail;
-			res = recorded(op, &k, r);
 			db_rollback(db);
+			res = recorded(db, op, &k, r);
 			goto out;
 		}
 		if (rc != DB_OK)

@@ -34,8 +34,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: todo.fcgi [--db PATH] [--socket PATH|HOST:PORT] [--workers N]\n"
 	    "                 [--key-ttl SECONDS] [--require-key] [--templates DIR]\n"
+	    "                 [--sync group|full|normal]\n"
 	    "Environment: TODO_DB, TODO_SOCKET, TODO_WORKERS, TODO_KEY_TTL,\n"
-	    "TODO_REQUIRE_KEY (0/1), TODO_TEMPLATES. Without a socket, inside a CGI\n"
+	    "TODO_REQUIRE_KEY (0/1), TODO_TEMPLATES, TODO_SYNC. Without a socket, inside a CGI\n"
 	    "environment, answers one request as CGI.\n");
 	exit(2);
 }
@@ -68,10 +69,11 @@ configure(int argc, char *argv[], struct config *cfg)
 		{ "key-ttl", required_argument, NULL, 't' },
 		{ "require-key", no_argument, NULL, 'k' },
 		{ "templates", required_argument, NULL, 'T' },
+		{ "sync", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*workers, *ttl, *req;
+	const char	*workers, *ttl, *req, *sync;
 	long long	 v;
 	long		 cpus;
 	int		 c;
@@ -88,9 +90,10 @@ configure(int argc, char *argv[], struct config *cfg)
 	workers = getenv("TODO_WORKERS");
 	ttl = getenv("TODO_KEY_TTL");
 	req = getenv("TODO_REQUIRE_KEY");
+	sync = getenv("TODO_SYNC");
 	cfg->busy_ms = 5000;
 
-	while ((c = getopt_long(argc, argv, "d:s:w:t:kT:h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:s:w:t:kT:S:h", opts, NULL)) != -1)
 		switch (c) {
 		case 'd': cfg->db_path = optarg; break;
 		case 's': cfg->socket = optarg; break;
@@ -98,13 +101,18 @@ configure(int argc, char *argv[], struct config *cfg)
 		case 't': ttl = optarg; break;
 		case 'k': req = "1"; break;
 		case 'T': cfg->templates = optarg; break;
+		case 'S': sync = optarg; break;
 		default: usage();
 		}
 	if (optind != argc)
 		usage();
 
+	/*
+	 * Four per CPU: a worker waiting on the disk for its commit holds no
+	 * CPU, and the more commits wait together, the more one sync covers.
+	 */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg->workers = cpus > 0 ? (int)cpus : 1;
+	cfg->workers = cpus > 0 ? (int)(cpus < WORKERS_MAX / 4 ? cpus * 4 : WORKERS_MAX) : 4;
 	if (workers != NULL && *workers != '\0') {
 		if (number(workers, 1, WORKERS_MAX, &v) == -1) {
 			fprintf(stderr, "workers must be 1 to %d\n", WORKERS_MAX);
@@ -126,6 +134,19 @@ configure(int argc, char *argv[], struct config *cfg)
 			return -1;
 		}
 		cfg->require_key = req[0] == '1';
+	}
+	cfg->sync = DB_SYNC_GROUP;
+	if (sync != NULL && *sync != '\0') {
+		if (strcmp(sync, "group") == 0)
+			cfg->sync = DB_SYNC_GROUP;
+		else if (strcmp(sync, "full") == 0)
+			cfg->sync = DB_SYNC_FULL;
+		else if (strcmp(sync, "normal") == 0)
+			cfg->sync = DB_SYNC_NORMAL;
+		else {
+			fprintf(stderr, "TODO_SYNC must be group, full or normal\n");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -176,7 +197,7 @@ worker(const struct config *cfg, int sock)
 	set_signal(SIGINT, on_worker_signal);
 	set_signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((app.db = db_open(cfg->db_path, cfg->busy_ms)) == NULL)
+	if ((app.db = db_open(cfg->db_path, cfg->busy_ms, cfg->sync)) == NULL)
 		return 1;
 	if (FCGX_InitRequest(&r, sock, 0) != 0)
 		return 1;
@@ -338,7 +359,7 @@ main(int argc, char *argv[])
 			fprintf(stderr, "no --socket, and not started as CGI or by a FastCGI server\n");
 			usage();
 		}
-		if ((app.db = db_open(cfg.db_path, cfg.busy_ms)) == NULL) {
+		if ((app.db = db_open(cfg.db_path, cfg.busy_ms, cfg.sync)) == NULL) {
 			printf("Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n"
 			    "The database cannot be opened.\n");
 			return 1;
@@ -352,7 +373,7 @@ main(int argc, char *argv[])
 	}
 
 	/* Create and migrate the schema once, before any worker opens it. */
-	if ((db = db_open(cfg.db_path, cfg.busy_ms)) == NULL)
+	if ((db = db_open(cfg.db_path, cfg.busy_ms, cfg.sync)) == NULL)
 		return 1;
 	db_close(db);
 	if (cfg.socket != NULL && (sock = listen_on(cfg.socket)) < 0)

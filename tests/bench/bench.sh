@@ -14,10 +14,10 @@ if [ "${QUICK:-0}" = 1 ]; then
     ROUNDS=1 DUR=1 CONNS="16" SIZES="" ROWS=${ROWS:-1000}
 else
     ROUNDS=${ROUNDS:-3} DUR=${DUR:-5} CONNS=${CONNS:-"16 64"} ROWS=${ROWS:-100000}
-    SIZES=${SIZES:-"1000 100000 1000000"}
+    SIZES=${SIZES-"1000 100000 1000000"}
 fi
-WORKERS=${WORKERS:-$(nproc)}
-WORKLOADS="keyed_create replay get_id get_list form_create mix"
+WORKERS=${WORKERS:-$(($(nproc) * 4))}	# the product's default, for both
+WORKLOADS=${WORKLOADS:-"keyed_create replay get_id get_list form_create mix"}
 
 T=$(mktemp -d /tmp/todo-bench.XXXXXX)
 chmod 755 "$T"

@@ -81,7 +81,7 @@ main(void)
 	if ((fd = mkstemp(path)) == -1)
 		return 1;
 	close(fd);
-	if ((db = db_open(path, 1000)) == NULL)
+	if ((db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
 		return 1;
 	CHECK(valid_set_string(&in, FIELD_TITLE, " Buy milk ", 10, 0, &err) == 0);
 	CHECK_STR(in.title, "Buy milk");
