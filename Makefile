@@ -16,7 +16,8 @@ UNITDIR  = $(BUILD)/unit
 # Debian packages the build, `make run` and the tests need.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
            libjson-c-dev uuid-dev sqlite3 nginx apache2 curl cmake chromium systemd \
-           clang libclang-rt-14-dev valgrind wrk
+           clang libclang-rt-14-dev valgrind wrk strace \
+           python3-fastapi python3-uvicorn python3-sqlalchemy
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/json.h.
 PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid 2>/dev/null)

@@ -3,8 +3,10 @@
 # loopback, with wrk: A = nginx answering by itself, B = a bare libfcgi
 # responder behind the same nginx (the FastCGI transport alone). Systems are
 # interleaved (A B product A B product ...) so drift hits all alike; each
-# figure is the median of ROUNDS rounds. Prints a table and writes it to
-# build/bench.md. QUICK=1: one short round, a smoke test with no targets.
+# figure is the median of ROUNDS rounds. The peer, the same API written with
+# FastAPI + SQLAlchemy + SQLite (fastapi_todo.py), runs the workloads it has
+# in the same rounds. Prints a table and writes it to build/bench.md.
+# QUICK=1: one short round, a smoke test with no targets.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/bench
@@ -18,6 +20,8 @@ else
 fi
 WORKERS=${WORKERS:-$(($(nproc) * 4))}	# the product's default, for both
 WORKLOADS=${WORKLOADS:-"keyed_create replay get_id get_list form_create mix"}
+PEER_WORKLOADS="keyed_create replay get_id"
+PYTHON=/usr/bin/python3	# Debian's, with python3-fastapi, -uvicorn, -sqlalchemy
 
 T=$(mktemp -d /tmp/todo-bench.XXXXXX)
 chmod 755 "$T"
@@ -31,12 +35,12 @@ cleanup() {
 trap cleanup EXIT
 
 port() { "$ROOT/build/freeport"; }
-PORT_A=$(port) PORT_B=$(port) PORT_P=$(port)
+PORT_A=$(port) PORT_B=$(port) PORT_P=$(port) PORT_F=$(port)
 mkdir -p "$T/tmp"
 user=""
 [ "$(id -u)" = 0 ] && user="user root root;"
 sed -e "s|@USER@|$user|" -e "s|@PREFIX@|$T|g" -e "s|@PORT_A@|$PORT_A|g" \
-    -e "s|@PORT_B@|$PORT_B|g" -e "s|@PORT_P@|$PORT_P|g" \
+    -e "s|@PORT_B@|$PORT_B|g" -e "s|@PORT_P@|$PORT_P|g" -e "s|@PORT_F@|$PORT_F|g" \
     -e "s|@PARAMS@|$ROOT/nginx/todo_fastcgi_params|g" "$HERE/nginx.conf.in" > "$T/nginx.conf"
 
 # gen_db FILE ROWS: a database with ROWS todos and as many live keys.
@@ -100,6 +104,12 @@ PIDS+=($!)
 nginx -p "$T" -c "$T/nginx.conf" 2>> "$T/error.log" &
 PIDS+=($!)
 start_product "$T/todo.db"
+"$PYTHON" "$HERE/fastapi_todo.py" init "$T/fastapi.db" "$ROWS"
+BENCH_DB=$T/fastapi.db "$PYTHON" -m uvicorn --app-dir "$HERE" fastapi_todo:app \
+    --uds "$T/fastapi.sock" --workers "$(nproc)" --log-level warning --no-access-log \
+    2>> "$T/fastapi.log" &
+PIDS+=($!)
+wait_up "http://127.0.0.1:$PORT_F/healthz"
 wait_up "http://127.0.0.1:$PORT_A/"
 wait_up "http://127.0.0.1:$PORT_B/"
 wait_up "http://127.0.0.1:$PORT_P/healthz"
@@ -123,6 +133,9 @@ for r in $(seq 1 "$ROUNDS"); do
             run A get "$c" "$PORT_A"
             run B get "$c" "$PORT_B"
             run product "$wl" "$c" "$PORT_P" "$wl"
+            case " $PEER_WORKLOADS " in
+            *" $wl "*) run peer "$wl" "$c" "$PORT_F" "$wl" ;;
+            esac
         done
     done
     [ "$r" = 1 ] && read -r rss_w1 rss_t1 < <(rss)
@@ -162,6 +175,21 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
                 "$(med product "$wl" "$c" 5)" "$(med product "$wl" "$c" 6)" \
                 "$(med product "$wl" "$c" 7)" "$(echo "$rps $b" | awk '{print $1 / $2}')"
         done
+        for wl in $PEER_WORKLOADS; do
+            rps=$(med peer "$wl" "$c" 4)
+            printf '| peer: FastAPI + SQLAlchemy | %s | %s | %s | %s | %s | %s | %.2f |\n' "$wl" "$c" \
+                "$rps" "$(med peer "$wl" "$c" 5)" "$(med peer "$wl" "$c" 6)" \
+                "$(med peer "$wl" "$c" 7)" "$(echo "$rps $b" | awk '{print $1 / $2}')"
+        done
+    done
+    echo
+    for c in $CONNS; do
+        printf 'Product over peer at %s connections:' "$c"
+        for wl in $PEER_WORKLOADS; do
+            printf ' %s %s×' "$wl" "$(echo "$(med product "$wl" "$c" 4) $(med peer "$wl" "$c" 4)" |
+                awk '{printf "%.1f", ($2 > 0) ? $1 / $2 : 0}')"
+        done
+        echo
     done
     if [ -n "$SIZES" ]; then
         echo

@@ -17,5 +17,13 @@ for row in "A: nginx return 200" "B: bare FastCGI" "keyed_create" "replay" "get_
         { echo "FAIL: $row served nothing ($rps req/s)" >&2; exit 1; }
     [ "$errors" = 0 ] || { echo "FAIL: $row had $errors errors" >&2; exit 1; }
 done
+for wl in keyed_create replay get_id; do
+    line=$(grep -F "| peer: FastAPI + SQLAlchemy | $wl |" "$table" | head -1)
+    rps=$(echo "$line" | awk -F'|' '{gsub(/ /, "", $5); print $5}')
+    awk -v r="$rps" 'BEGIN { exit !(r + 0 > 0) }' ||
+        { echo "FAIL: the peer served nothing for $wl" >&2; exit 1; }
+done
+grep -q "Product over peer at 16 connections: keyed_create" "$table" ||
+    { echo "FAIL: no comparison with the peer" >&2; exit 1; }
 grep -q "peak RSS per worker" "$table" || { echo "FAIL: no memory figures" >&2; exit 1; }
-echo "8 passed, 0 failed"
+echo "12 passed, 0 failed"
