@@ -62,7 +62,7 @@ gen_db() {
 
 PRODUCT_PID=
 start_product() {
-    "$BIN" --socket "$T/todo.sock" --db "$1" --workers "$WORKERS" 2>> "$T/todo.log" &
+    "$BIN" --socket "$T/todo.sock" --db "$1" --workers "$WORKERS" "${@:2}" 2>> "$T/todo.log" &
     PRODUCT_PID=$!
     PIDS+=($PRODUCT_PID)
     wait_up "http://127.0.0.1:$PORT_P/healthz"
@@ -142,6 +142,19 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 read -r rss_w rss_t < <(rss)
 
+# Durability: keyed creates under each TODO_SYNC setting, interleaved.
+SYNC_MODES="full group normal"
+for r in $(seq 1 "$ROUNDS"); do
+    echo "sync modes, round $r of $ROUNDS..." >&2
+    for mode in $SYNC_MODES; do
+        stop_product
+        start_product "$T/todo.db" --sync "$mode"
+        run "sync-$mode" keyed_create 16 "$PORT_P" keyed_create
+    done
+done
+stop_product
+start_product "$T/todo.db"
+
 # Scale: the same GET and create on 1k, 100k and 1M todos and keys.
 for size in $SIZES; do
     echo "scale: $size todos..." >&2
@@ -191,6 +204,16 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
         done
         echo
     done
+    echo
+    echo "| TODO_SYNC | keyed create req/s | p50 ms | p99 ms | errors | vs B |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    b=$(med B get 16 4)
+    for mode in $SYNC_MODES; do
+        rps=$(med "sync-$mode" keyed_create 16 4)
+        printf '| %s | %s | %s | %s | %s | %.2f |\n' "$mode" "$rps" \
+            "$(med "sync-$mode" keyed_create 16 5)" "$(med "sync-$mode" keyed_create 16 6)" \
+            "$(med "sync-$mode" keyed_create 16 7)" "$(echo "$rps $b" | awk '{print $1 / $2}')"
+    done
     if [ -n "$SIZES" ]; then
         echo
         echo "| database | GET /todos/{id} req/s | p99 ms | keyed create req/s | p99 ms | key rows after |"
@@ -203,8 +226,10 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
         done
     fi
     echo
-    echo "Memory: peak RSS per worker $((rss_w / 1024)) MiB ($rss_w KiB), whole program $((rss_t / 1024)) MiB;" \
-        "after round 1: worker $rss_w1 KiB, program $rss_t1 KiB."
+    n=$(($(echo $CONNS | wc -w) * $(echo $WORKLOADS | wc -w) * DUR))
+    echo "Memory (peak RSS, VmHWM): after round 1, ${n} s of load on the product: worker" \
+        "$rss_w1 KiB, whole program $rss_t1 KiB; after all $ROUNDS rounds, $((n * ROUNDS)) s:" \
+        "peak RSS per worker $((rss_w / 1024)) MiB ($rss_w KiB), whole program $((rss_t / 1024)) MiB ($rss_t KiB)."
 } > "$T/table.md"
 mkdir -p "$(dirname "$OUT")"
 cp "$T/table.md" "$OUT"
