@@ -12,7 +12,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/bench
 BIN=${TODO_BIN:-$ROOT/cgi-bin/todo.fcgi}
 OUT=$ROOT/build/bench.md
+QUICK_RUN=0
 if [ "${QUICK:-0}" = 1 ]; then
+    QUICK_RUN=1
     ROUNDS=1 DUR=1 CONNS="16" SIZES="" ROWS=${ROWS:-1000}
 else
     ROUNDS=${ROUNDS:-3} DUR=${DUR:-5} CONNS=${CONNS:-"16 64"} ROWS=${ROWS:-100000}
@@ -47,6 +49,7 @@ sed -e "s|@USER@|$user|" -e "s|@PREFIX@|$T|g" -e "s|@PORT_A@|$PORT_A|g" \
 gen_db() {
     rm -f "$1" "$1-wal" "$1-shm"
     env -i REQUEST_METHOD=GET REQUEST_URI=/healthz TODO_DB="$1" "$BIN" < /dev/null > /dev/null
+    [ "$2" -gt 0 ] || return 0
     sqlite3 "$1" "
         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $2)
         INSERT INTO todos (title, description, is_completed, created_at, updated_at)
@@ -167,6 +170,17 @@ for size in $SIZES; do
     echo "scale-$size keys $keys" >> "$T/keys"
 done
 
+# Bounded keys: keyed creates for 10 s with a 2 s key TTL; purging
+# keeps the key table near rate × TTL rows however long the run.
+echo "bounded keys: TTL 2 s..." >&2
+stop_product
+gen_db "$T/ttl.db" 0
+start_product "$T/ttl.db" --key-ttl 2
+TTL_DUR=$((QUICK_RUN ? DUR : 10))
+DUR=$TTL_DUR run ttl keyed_create 16 "$PORT_P" keyed_create
+ttl_rows=$(sqlite3 "$T/ttl.db" 'SELECT count(*) FROM idempotency_keys')
+ttl_todos=$(sqlite3 "$T/ttl.db" 'SELECT count(*) FROM todos')
+
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 == c {print $f}' "$T/results" | median; }
 
@@ -225,6 +239,10 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
                 "$(awk -v s="scale-$size" '$1 == s {print $3}' "$T/keys")"
         done
     fi
+    echo
+    echo "Bounded keys: $TTL_DUR s of keyed creates with a 2 s key TTL made $ttl_todos todos" \
+        "($(med ttl keyed_create 16 4) req/s); $ttl_rows key rows remained" \
+        "(rate × TTL = $(echo "$(med ttl keyed_create 16 4)" | awk '{printf "%.0f", $1 * 2}'))."
     echo
     n=$(($(echo $CONNS | wc -w) * $(echo $WORKLOADS | wc -w) * DUR))
     echo "Memory (peak RSS, VmHWM): after round 1, ${n} s of load on the product: worker" \
