@@ -151,7 +151,8 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	}
 
 	if (kind != OP_DELETE) {
-		switch (json_todo_parse(req->body.data, req->body.len, modes[kind], &in, &err)) {
+		switch (json_todo_parse(req->body.data, req->body.len, modes[kind], &in, &err,
+		    iop.key != NULL ? &canon : NULL)) {
 		case JSON_OK:
 			break;
 		case JSON_MALFORMED:
@@ -164,9 +165,6 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 		case JSON_NOMEM:
 			goto out;
 		}
-		if (iop.key != NULL &&
-		    json_canonical(req->body.data, req->body.len, &canon) != JSON_OK)
-			goto out;
 	}
 
 	idem_fingerprint("json", canon.data != NULL ? canon.data : "", canon.len, fp);

@@ -21,8 +21,16 @@ struct buf {
 int	buf_append(struct buf *, const void *, size_t);
 int	buf_puts(struct buf *, const char *);
 int	buf_putc(struct buf *, char);
+/* Appends v in decimal. */
+int	buf_putnum(struct buf *, long long);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* Room for any long long in decimal, its sign and a NUL. */
+#define NUM_MAX	24
+
+/* Writes v in decimal and a NUL to out; returns the length without the NUL. */
+size_t	num_format(char out[NUM_MAX], long long v);
 
 /* Empties the buffer but keeps its memory for reuse. */
 void	buf_reset(struct buf *);

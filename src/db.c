@@ -502,12 +502,24 @@ col_dup(sqlite3_stmt *st, int i)
 	return strdup(s != NULL ? (const char *)s : "");
 }
 
+/* Copies the text of column i into out (cap bytes), cut to fit. */
+static void
+col_copy(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+	size_t			 n = 0;
+
+	if (s != NULL && (n = (size_t)sqlite3_column_bytes(st, i)) >= cap)
+		n = cap - 1;
+	if (n > 0)
+		memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 /* Fills t from the current row of a TODO_COLS statement: 0, or -1 when out of memory. */
 static int
 todo_row(sqlite3_stmt *st, struct todo *t)
 {
-	const unsigned char	*s;
-
 	memset(t, 0, sizeof(*t));
 	t->id = sqlite3_column_int64(st, 0);
 	if ((t->title = col_dup(st, 1)) == NULL)
@@ -516,10 +528,8 @@ todo_row(sqlite3_stmt *st, struct todo *t)
 		return -1;
 	t->is_completed = sqlite3_column_int(st, 3) != 0;
 	t->version = sqlite3_column_int64(st, 4);
-	if ((s = sqlite3_column_text(st, 5)) != NULL)
-		snprintf(t->created_at, sizeof(t->created_at), "%s", s);
-	if ((s = sqlite3_column_text(st, 6)) != NULL)
-		snprintf(t->updated_at, sizeof(t->updated_at), "%s", s);
+	col_copy(st, 5, t->created_at, sizeof(t->created_at));
+	col_copy(st, 6, t->updated_at, sizeof(t->updated_at));
 	return 0;
 }
 

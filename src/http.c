@@ -44,15 +44,6 @@ http_reason(int status)
 	}
 }
 
-/* A copy of the parameter, "" when absent; NULL only when out of memory. */
-static char *
-param_dup(struct io *io, const char *name)
-{
-	const char	*v = io->param(io, name);
-
-	return strdup(v != NULL ? v : "");
-}
-
 /* The media type of a Content-Type value, ignoring parameters and case. */
 static enum ctype
 ctype_parse(const char *v)
@@ -91,25 +82,23 @@ bearer_token(const char *v)
 }
 
 /*
- * Finds the session cookie in a Cookie header: a copy of its value in *out
- * when it is one this program could have set (36 of [0-9a-f-]), else NULL.
- * -1 only when out of memory.
+ * Finds the session cookie in a Cookie header: its value copied into out
+ * when it is one this program could have set (36 of [0-9a-f-]), else 0.
  */
 static int
-session_cookie(const char *v, char **out)
+session_cookie(const char *v, char out[37])
 {
 	const size_t	 nlen = sizeof(SESSION_COOKIE) - 1;
 	size_t		 n;
 
-	*out = NULL;
 	while (v != NULL && *v != '\0') {
 		v += strspn(v, " ;");
 		n = strcspn(v, ";");
 		if (n == nlen + 1 + 36 && strncmp(v, SESSION_COOKIE "=", nlen + 1) == 0 &&
 		    strspn(v + nlen + 1, "0123456789abcdef-") >= 36) {
-			if ((*out = strndup(v + nlen + 1, 36)) == NULL)
-				return -1;
-			return 0;
+			memcpy(out, v + nlen + 1, 36);
+			out[36] = '\0';
+			return 1;
 		}
 		v += n;
 	}
@@ -140,24 +129,106 @@ length_parse(const char *v, size_t *out)
 	return 0;
 }
 
-/*
- * The request path. PATH_INFO is set when the program is mounted as a
- * script (Apache ScriptAlias); otherwise REQUEST_URI carries it.
- */
-static char *
-path_dup(struct io *io)
-{
-	const char	*v;
+/* The parameters a request is built from. */
+enum param {
+	P_REQUEST_METHOD,
+	P_PATH_INFO,
+	P_REQUEST_URI,
+	P_DOCUMENT_URI,
+	P_QUERY_STRING,
+	P_CONTENT_TYPE,
+	P_CONTENT_LENGTH,
+	P_IDEMPOTENCY_KEY,
+	P_IF_MATCH,
+	P_AUTHORIZATION,
+	P_COOKIE,
+	P_ORIGIN,
+	P_HOST,
+	P_SEC_FETCH_SITE,
+	P_HTTPS,
+	P__MAX
+};
 
-	v = io->param(io, "PATH_INFO");
-	if (v != NULL && *v != '\0')
-		return strdup(v);
-	v = io->param(io, "REQUEST_URI");
-	if (v == NULL || *v == '\0')
-		v = io->param(io, "DOCUMENT_URI");
-	if (v == NULL || *v == '\0')
-		return strdup("/");
-	return strndup(v, strcspn(v, "?"));
+#define PARAM(name)	{ name, sizeof(name) - 1 }
+
+static const struct {
+	const char	*name;
+	size_t		 len;
+} params[P__MAX] = {
+	PARAM("REQUEST_METHOD"),	/* P_REQUEST_METHOD */
+	PARAM("PATH_INFO"),		/* P_PATH_INFO */
+	PARAM("REQUEST_URI"),		/* P_REQUEST_URI */
+	PARAM("DOCUMENT_URI"),		/* P_DOCUMENT_URI */
+	PARAM("QUERY_STRING"),		/* P_QUERY_STRING */
+	PARAM("CONTENT_TYPE"),		/* P_CONTENT_TYPE */
+	PARAM("CONTENT_LENGTH"),	/* P_CONTENT_LENGTH */
+	PARAM("HTTP_IDEMPOTENCY_KEY"),	/* P_IDEMPOTENCY_KEY */
+	PARAM("HTTP_IF_MATCH"),		/* P_IF_MATCH */
+	PARAM("HTTP_AUTHORIZATION"),	/* P_AUTHORIZATION */
+	PARAM("HTTP_COOKIE"),		/* P_COOKIE */
+	PARAM("HTTP_ORIGIN"),		/* P_ORIGIN */
+	PARAM("HTTP_HOST"),		/* P_HOST */
+	PARAM("HTTP_SEC_FETCH_SITE"),	/* P_SEC_FETCH_SITE */
+	PARAM("HTTPS"),			/* P_HTTPS */
+};
+
+/*
+ * Finds the values of params in one pass over the parameters: NULL for
+ * those absent, the first for a repeated name (as getenv).
+ */
+static void
+params_find(struct io *io, const char *v[P__MAX])
+{
+	char *const	*e;
+	const char	*eq;
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < P__MAX; i++)
+		v[i] = NULL;
+	for (e = io->env(io); e != NULL && *e != NULL; e++) {
+		if ((eq = strchr(*e, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - *e);
+		for (i = 0; i < P__MAX; i++)
+			if (params[i].len == n && v[i] == NULL &&
+			    memcmp(*e, params[i].name, n) == 0) {
+				v[i] = eq + 1;
+				break;
+			}
+	}
+}
+
+/*
+ * Sets the request path. PATH_INFO is set when the program is mounted as
+ * a script (Apache ScriptAlias); otherwise REQUEST_URI carries it, cut
+ * at the query string. 0, or -1 when out of memory.
+ */
+static int
+path_set(struct req *r, const char *v[P__MAX])
+{
+	const char	*u;
+	size_t		 n;
+
+	if (v[P_PATH_INFO] != NULL && *v[P_PATH_INFO] != '\0') {
+		r->path = v[P_PATH_INFO];
+		return 0;
+	}
+	u = v[P_REQUEST_URI];
+	if (u == NULL || *u == '\0')
+		u = v[P_DOCUMENT_URI];
+	if (u == NULL || *u == '\0') {
+		r->path = "/";
+		return 0;
+	}
+	if (u[n = strcspn(u, "?")] == '\0') {
+		r->path = u;
+		return 0;
+	}
+	if ((r->path_copy = strndup(u, n)) == NULL)
+		return -1;
+	r->path = r->path_copy;
+	return 0;
 }
 
 /*
@@ -182,48 +253,37 @@ drain(struct io *io, size_t len)
 enum http_res
 http_read(struct io *io, struct req *r)
 {
-	const char	*v;
+	const char	*v[P__MAX];
 	size_t		 len, got = 0;
 	ssize_t		 n;
 	int		 i;
 
 	memset(r, 0, sizeof(*r));
+	params_find(io, v);
 	r->method = METHOD__MAX;
-	v = io->param(io, "REQUEST_METHOD");
-	if (v != NULL && strcmp(v, "HEAD") == 0) {
+	if (v[P_REQUEST_METHOD] != NULL && strcmp(v[P_REQUEST_METHOD], "HEAD") == 0) {
 		r->method = METHOD_GET;
 		r->head = 1;
-	} else if (v != NULL)
+	} else if (v[P_REQUEST_METHOD] != NULL)
 		for (i = 0; i < METHOD__MAX; i++)
-			if (strcmp(v, methods[i]) == 0)
+			if (strcmp(v[P_REQUEST_METHOD], methods[i]) == 0)
 				r->method = (enum method)i;
 
-	if ((r->path = path_dup(io)) == NULL ||
-	    (r->query = param_dup(io, "QUERY_STRING")) == NULL)
+	if (path_set(r, v) == -1)
 		return HTTP_NOMEM;
-	r->ctype = ctype_parse(io->param(io, "CONTENT_TYPE"));
-	if ((v = io->param(io, "HTTP_IDEMPOTENCY_KEY")) != NULL &&
-	    (r->idem_key = strdup(v)) == NULL)
-		return HTTP_NOMEM;
-	if ((v = io->param(io, "HTTP_IF_MATCH")) != NULL &&
-	    (r->if_match = strdup(v)) == NULL)
-		return HTTP_NOMEM;
-	if ((v = bearer_token(io->param(io, "HTTP_AUTHORIZATION"))) != NULL &&
-	    (r->bearer = strdup(v)) == NULL)
-		return HTTP_NOMEM;
-	if (session_cookie(io->param(io, "HTTP_COOKIE"), &r->session) == -1)
-		return HTTP_NOMEM;
-	if ((v = io->param(io, "HTTP_ORIGIN")) != NULL && (r->origin = strdup(v)) == NULL)
-		return HTTP_NOMEM;
-	if ((v = io->param(io, "HTTP_HOST")) != NULL && (r->host = strdup(v)) == NULL)
-		return HTTP_NOMEM;
-	if ((v = io->param(io, "HTTP_SEC_FETCH_SITE")) != NULL &&
-	    (r->fetch_site = strdup(v)) == NULL)
-		return HTTP_NOMEM;
-	v = io->param(io, "HTTPS");
-	r->https = v != NULL && strcasecmp(v, "on") == 0;
+	r->query = v[P_QUERY_STRING] != NULL ? v[P_QUERY_STRING] : "";
+	r->ctype = ctype_parse(v[P_CONTENT_TYPE]);
+	r->idem_key = v[P_IDEMPOTENCY_KEY];
+	r->if_match = v[P_IF_MATCH];
+	r->bearer = bearer_token(v[P_AUTHORIZATION]);
+	if (session_cookie(v[P_COOKIE], r->session_copy))
+		r->session = r->session_copy;
+	r->origin = v[P_ORIGIN];
+	r->host = v[P_HOST];
+	r->fetch_site = v[P_SEC_FETCH_SITE];
+	r->https = v[P_HTTPS] != NULL && strcasecmp(v[P_HTTPS], "on") == 0;
 
-	if (length_parse(io->param(io, "CONTENT_LENGTH"), &len) == -1)
+	if (length_parse(v[P_CONTENT_LENGTH], &len) == -1)
 		return HTTP_BAD_LENGTH;
 	if (len > BODY_MAX) {
 		drain(io, len);
@@ -259,15 +319,7 @@ http_read(struct io *io, struct req *r)
 void
 http_req_free(struct req *r)
 {
-	free(r->path);
-	free(r->query);
-	free(r->idem_key);
-	free(r->if_match);
-	free(r->bearer);
-	free(r->session);
-	free(r->origin);
-	free(r->host);
-	free(r->fetch_site);
+	free(r->path_copy);
 	buf_free(&r->body);
 	memset(r, 0, sizeof(*r));
 }
@@ -341,6 +393,22 @@ security_headers(struct buf *h, int html)
 	    "Cache-Control: private, no-cache\r\n");
 }
 
+/* Appends "name: value\r\n". */
+static int
+header(struct buf *h, const char *name, const char *value)
+{
+	return buf_puts(h, name) == -1 || buf_puts(h, ": ") == -1 ||
+	    buf_puts(h, value) == -1 || buf_puts(h, "\r\n") == -1 ? -1 : 0;
+}
+
+/* Appends "name: n\r\n". */
+static int
+header_num(struct buf *h, const char *name, long long n)
+{
+	return buf_puts(h, name) == -1 || buf_puts(h, ": ") == -1 ||
+	    buf_putnum(h, n) == -1 || buf_puts(h, "\r\n") == -1 ? -1 : 0;
+}
+
 int
 http_write(struct io *io, const struct req *req, const struct resp *r)
 {
@@ -349,30 +417,31 @@ http_write(struct io *io, const struct req *req, const struct resp *r)
 
 	html = r->ctype != NULL && strncmp(r->ctype, "text/html", 9) == 0;
 	nobody = r->status == 204 || r->status == 304;
-	if (buf_printf(&h, "Status: %d %s\r\n", r->status, http_reason(r->status)) == -1)
+	if (buf_puts(&h, "Status: ") == -1 || buf_putnum(&h, r->status) == -1 ||
+	    buf_putc(&h, ' ') == -1 || buf_puts(&h, http_reason(r->status)) == -1 ||
+	    buf_puts(&h, "\r\n") == -1)
 		goto out;
-	if (r->ctype != NULL && !nobody &&
-	    buf_printf(&h, "Content-Type: %s\r\n", r->ctype) == -1)
+	if (r->ctype != NULL && !nobody && header(&h, "Content-Type", r->ctype) == -1)
 		goto out;
-	if (r->location[0] != '\0' &&
-	    buf_printf(&h, "Location: %s\r\n", r->location) == -1)
+	if (r->location[0] != '\0' && header(&h, "Location", r->location) == -1)
 		goto out;
-	if (r->etag[0] != '\0' && buf_printf(&h, "ETag: %s\r\n", r->etag) == -1)
+	if (r->etag[0] != '\0' && header(&h, "ETag", r->etag) == -1)
 		goto out;
-	if (r->allow != NULL && buf_printf(&h, "Allow: %s\r\n", r->allow) == -1)
+	if (r->allow != NULL && header(&h, "Allow", r->allow) == -1)
 		goto out;
-	if (r->retry_after > 0 &&
-	    buf_printf(&h, "Retry-After: %d\r\n", r->retry_after) == -1)
+	if (r->retry_after > 0 && header_num(&h, "Retry-After", r->retry_after) == -1)
 		goto out;
 	if (r->replayed && buf_puts(&h, "Idempotent-Replayed: true\r\n") == -1)
 		goto out;
-	if (r->set_cookie[0] != '\0' && buf_printf(&h, "Set-Cookie: " SESSION_COOKIE
-	    "=%s; Path=/; HttpOnly; SameSite=Lax%s\r\n", r->set_cookie,
-	    req != NULL && req->https ? "; Secure" : "") == -1)
+	if (r->set_cookie[0] != '\0' && (buf_puts(&h, "Set-Cookie: " SESSION_COOKIE "=") == -1 ||
+	    buf_puts(&h, r->set_cookie) == -1 ||
+	    buf_puts(&h, "; Path=/; HttpOnly; SameSite=Lax") == -1 ||
+	    (req != NULL && req->https && buf_puts(&h, "; Secure") == -1) ||
+	    buf_puts(&h, "\r\n") == -1))
 		goto out;
 	if (security_headers(&h, html) == -1)
 		goto out;
-	if (!nobody && buf_printf(&h, "Content-Length: %zu\r\n", r->body.len) == -1)
+	if (!nobody && header_num(&h, "Content-Length", (long long)r->body.len) == -1)
 		goto out;
 	if (buf_puts(&h, "\r\n") == -1)
 		goto out;

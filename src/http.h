@@ -28,26 +28,29 @@ enum ctype {
 };
 
 /*
- * A request, built once from the server's parameters. Strings are copies
- * owned by the request (libfcgi's parameters do not outlive the accept).
+ * A request, built once from the server's parameters in one pass over
+ * them. The strings point into those parameters, which live until the
+ * request ends; path and session may point into the request's own copies.
  */
 struct req {
 	enum method	 method;	/* METHOD__MAX for any other method */
 	int		 head;		/* HEAD: answered as GET, without a body */
-	char		*path;		/* without the query string */
-	char		*query;		/* "" when none */
+	const char	*path;		/* without the query string */
+	const char	*query;		/* "" when none */
 	enum ctype	 ctype;
-	char		*idem_key;	/* raw Idempotency-Key header, or NULL */
-	char		*if_match;	/* raw If-Match header, or NULL */
-	char		*bearer;	/* the token of Authorization: Bearer, or NULL */
-	char		*session;	/* the session cookie's value, or NULL */
-	char		*origin;	/* Origin, or NULL */
-	char		*host;		/* Host, or NULL */
-	char		*fetch_site;	/* Sec-Fetch-Site, or NULL */
+	const char	*idem_key;	/* raw Idempotency-Key header, or NULL */
+	const char	*if_match;	/* raw If-Match header, or NULL */
+	const char	*bearer;	/* the token of Authorization: Bearer, or NULL */
+	const char	*session;	/* the session cookie's value, or NULL */
+	const char	*origin;	/* Origin, or NULL */
+	const char	*host;		/* Host, or NULL */
+	const char	*fetch_site;	/* Sec-Fetch-Site, or NULL */
 	int		 https;		/* the request came over TLS */
 	const char	*outcome;	/* for the access log: what idempotency did */
 	struct buf	 body;
 	int64_t		 id;		/* the {id} of the matched route, or 0 */
+	char		*path_copy;	/* path cut from REQUEST_URI, owned */
+	char		 session_copy[37];
 };
 
 /*

@@ -85,6 +85,7 @@ void
 idem_fingerprint(const char *kind, const char *canon, size_t len, char out[65])
 {
 	struct sha256	 h;
+	static const char hex[] = "0123456789abcdef";
 	unsigned char	 d[32];
 	int		 i;
 
@@ -93,21 +94,30 @@ idem_fingerprint(const char *kind, const char *canon, size_t len, char out[65])
 	sha256_update(&h, "\n", 1);
 	sha256_update(&h, canon, len);
 	sha256_final(&h, d);
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+/* Appends "name: value\r\n" when value is set. */
+static int
+header_save(struct buf *h, const char *name, const char *value)
+{
+	if (value == NULL || value[0] == '\0')
+		return 0;
+	return buf_puts(h, name) == -1 || buf_puts(h, ": ") == -1 ||
+	    buf_puts(h, value) == -1 || buf_puts(h, "\r\n") == -1 ? -1 : 0;
 }
 
 /* The response headers a replay restores: an allow-list, never cookies or dates. */
 static int
 headers_save(const struct resp *r, struct buf *h)
 {
-	if (r->ctype != NULL && buf_printf(h, "Content-Type: %s\r\n", r->ctype) == -1)
-		return -1;
-	if (r->location[0] != '\0' && buf_printf(h, "Location: %s\r\n", r->location) == -1)
-		return -1;
-	if (r->etag[0] != '\0' && buf_printf(h, "ETag: %s\r\n", r->etag) == -1)
-		return -1;
-	return 0;
+	return header_save(h, "Content-Type", r->ctype) == -1 ||
+	    header_save(h, "Location", r->location) == -1 ||
+	    header_save(h, "ETag", r->etag) == -1 ? -1 : 0;
 }
 
 /* Content types this program produces, so a replay can point at static strings. */

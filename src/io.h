@@ -9,8 +9,11 @@
  * stdout) and FastCGI (a libfcgi request). The request code sees only this.
  */
 struct io {
-	/* The CGI parameter, or NULL. Valid until the request ends. */
-	const char	*(*param)(struct io *, const char *name);
+	/*
+	 * The CGI parameters, "NAME=value" strings up to a NULL. Valid until
+	 * the request ends.
+	 */
+	char *const	*(*env)(struct io *);
 	/* Reads up to n body bytes: the count, 0 at the end, -1 on error. */
 	ssize_t		 (*read)(struct io *, void *, size_t n);
 	/* Writes all n bytes: 0, or -1 on error. */

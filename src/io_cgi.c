@@ -5,11 +5,13 @@
 
 #include "io.h"
 
-static const char *
-cgi_param(struct io *io, const char *name)
+extern char	**environ;
+
+static char *const *
+cgi_env(struct io *io)
 {
 	(void)io;
-	return getenv(name);
+	return environ;
 }
 
 static ssize_t
@@ -34,7 +36,7 @@ cgi_write(struct io *io, const void *p, size_t n)
 void
 io_cgi_init(struct io *io)
 {
-	io->param = cgi_param;
+	io->env = cgi_env;
 	io->read = cgi_read;
 	io->write = cgi_write;
 	io->arg = NULL;

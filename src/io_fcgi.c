@@ -2,12 +2,12 @@
 
 #include "io.h"
 
-static const char *
-fcgi_param(struct io *io, const char *name)
+static char *const *
+fcgi_env(struct io *io)
 {
 	FCGX_Request	*r = io->arg;
 
-	return FCGX_GetParam(name, r->envp);
+	return r->envp;
 }
 
 static ssize_t
@@ -37,7 +37,7 @@ fcgi_write(struct io *io, const void *p, size_t n)
 void
 io_fcgi_init(struct io *io, FCGX_Request *r)
 {
-	io->param = fcgi_param;
+	io->env = fcgi_env;
 	io->read = fcgi_read;
 	io->write = fcgi_write;
 	io->arg = r;

@@ -19,6 +19,57 @@ put(struct buf *b, struct json_object *o)
 }
 
 /*
+ * Appends n bytes of s as a JSON string, escaped as json-c does it: no
+ * white space, "/" not escaped, other control characters as \u00XX.
+ */
+static int
+put_strn(struct buf *b, const char *s, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*run = s, *end = s + n;
+	const char		*e;
+	char			 u[7] = "\\u00";
+	size_t			 en;
+
+	if (buf_putc(b, '"') == -1)
+		return -1;
+	for (; s < end; s++) {
+		unsigned char	 c = (unsigned char)*s;
+
+		en = 2;
+		switch (c) {
+		case '"':	e = "\\\""; break;
+		case '\\':	e = "\\\\"; break;
+		case '\b':	e = "\\b"; break;
+		case '\f':	e = "\\f"; break;
+		case '\n':	e = "\\n"; break;
+		case '\r':	e = "\\r"; break;
+		case '\t':	e = "\\t"; break;
+		default:
+			if (c >= 0x20)
+				continue;
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 0xf];
+			e = u;
+			en = 6;
+		}
+		if (buf_append(b, run, (size_t)(s - run)) == -1 ||
+		    buf_append(b, e, en) == -1)
+			return -1;
+		run = s + 1;
+	}
+	if (buf_append(b, run, (size_t)(end - run)) == -1)
+		return -1;
+	return buf_putc(b, '"');
+}
+
+static int
+put_str(struct buf *b, const char *s)
+{
+	return put_strn(b, s, strlen(s));
+}
+
+/*
  * Parses a whole JSON text. NULL with *res set when it is not one: the
  * tokener's depth limit refuses deep nesting, and it checks UTF-8.
  */
@@ -67,9 +118,12 @@ invalid(struct verr *err, const char *field, const char *msg)
 	return JSON_INVALID;
 }
 
+/* Writes o canonically (below). */
+static int	canon(struct buf *, struct json_object *);
+
 enum json_res
 json_todo_parse(const char *body, size_t len, enum todo_mode mode,
-    struct todo_in *in, struct verr *err)
+    struct todo_in *in, struct verr *err, struct buf *canon_out)
 {
 	struct json_object	*o, *v;
 	struct json_object_iterator it, end;
@@ -130,6 +184,8 @@ json_todo_parse(const char *body, size_t len, enum todo_mode mode,
 		}
 	}
 	res = valid_required(in, mode, err) == 0 ? JSON_OK : JSON_INVALID;
+	if (res == JSON_OK && canon_out != NULL && canon(canon_out, o) == -1)
+		res = JSON_NOMEM;
 out:
 	json_object_put(o);
 	return res;
@@ -151,7 +207,6 @@ static int
 canon(struct buf *b, struct json_object *o)
 {
 	struct json_object_iterator it, end;
-	struct json_object	*k;
 	struct member		*m;
 	size_t			 n, i;
 	int			 rc = -1;
@@ -181,22 +236,19 @@ canon(struct buf *b, struct json_object *o)
 		qsort(m, n, sizeof(*m), member_cmp);
 		if (buf_putc(b, '{') == -1)
 			goto out;
-		for (i = 0; i < n; i++) {
-			if ((k = json_object_new_string(m[i].name)) == NULL)
+		for (i = 0; i < n; i++)
+			if ((i > 0 && buf_putc(b, ',') == -1) || put_str(b, m[i].name) == -1 ||
+			    buf_putc(b, ':') == -1 || canon(b, m[i].value) == -1)
 				goto out;
-			if ((i > 0 && buf_putc(b, ',') == -1) || put(b, k) == -1 ||
-			    buf_putc(b, ':') == -1 || canon(b, m[i].value) == -1) {
-				json_object_put(k);
-				goto out;
-			}
-			json_object_put(k);
-		}
 		rc = buf_putc(b, '}');
 out:
 		free(m);
 		return rc;
 	case json_type_null:
 		return buf_puts(b, "null");
+	case json_type_string:
+		return put_strn(b, json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
 	default:
 		return put(b, o);
 	}
@@ -215,106 +267,101 @@ json_canonical(const char *body, size_t len, struct buf *out)
 	return res;
 }
 
-/* Builds the JSON object of a todo; NULL when out of memory. */
-static struct json_object *
-todo_object(const struct todo *t)
-{
-	struct json_object	*o;
+/*
+ * The response writers below append JSON text directly, without building
+ * json-c objects: the same bytes json-c would write, without its
+ * allocations. Each leaves the buffer as it was when it fails.
+ */
 
-	if ((o = json_object_new_object()) == NULL)
-		return NULL;
-	if (json_object_object_add(o, "id", json_object_new_int64(t->id)) != 0 ||
-	    json_object_object_add(o, "title", json_object_new_string(t->title)) != 0 ||
-	    json_object_object_add(o, "description", t->description != NULL ?
-	    json_object_new_string(t->description) : NULL) != 0 ||
-	    json_object_object_add(o, "is_completed",
-	    json_object_new_boolean(t->is_completed)) != 0 ||
-	    json_object_object_add(o, "created_at", json_object_new_string(t->created_at)) != 0 ||
-	    json_object_object_add(o, "updated_at", json_object_new_string(t->updated_at)) != 0) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+/* Appends ,"name": (without the comma when first). */
+static int
+put_name(struct buf *b, const char *name, int first)
+{
+	return (first ? 0 : buf_putc(b, ',')) == -1 || put_str(b, name) == -1 ||
+	    buf_putc(b, ':') == -1 ? -1 : 0;
 }
 
-/* Appends o and releases it; -1 when o is NULL or out of memory. */
+/* Appends s as a JSON string, or null when s is NULL. */
 static int
-put_free(struct buf *b, struct json_object *o)
+put_str_or_null(struct buf *b, const char *s)
 {
-	int	 rc;
+	return s != NULL ? put_str(b, s) : buf_puts(b, "null");
+}
 
-	if (o == NULL)
+static int
+put_todo(struct buf *b, const struct todo *t)
+{
+	if (put_name(b, "id", 1) == -1 || buf_putnum(b, t->id) == -1 ||
+	    put_name(b, "title", 0) == -1 || put_str(b, t->title) == -1 ||
+	    put_name(b, "description", 0) == -1 ||
+	    put_str_or_null(b, t->description) == -1 ||
+	    put_name(b, "is_completed", 0) == -1 ||
+	    buf_puts(b, t->is_completed ? "true" : "false") == -1 ||
+	    put_name(b, "created_at", 0) == -1 || put_str(b, t->created_at) == -1 ||
+	    put_name(b, "updated_at", 0) == -1 || put_str(b, t->updated_at) == -1)
 		return -1;
-	rc = put(b, o);
-	json_object_put(o);
-	return rc;
+	return 0;
+}
+
+/* Ends a writer: closes the object, or on failure cuts b back to len. */
+static int
+finish(struct buf *b, size_t len, int rc)
+{
+	if (rc == 0 && buf_putc(b, '}') == 0)
+		return 0;
+	b->len = len;
+	if (b->data != NULL)
+		b->data[len] = '\0';
+	return -1;
 }
 
 int
 json_todo_write(struct buf *b, const struct todo *t)
 {
-	return put_free(b, todo_object(t));
+	size_t	 len = b->len;
+
+	return finish(b, len, buf_putc(b, '{') == -1 ? -1 : put_todo(b, t));
 }
 
 int
 json_list_write(struct buf *b, const struct todo *items, size_t n, const char *next)
 {
-	struct json_object	*o, *a, *t;
-	size_t			 i;
+	size_t	 len = b->len, i;
+	int	 rc;
 
-	if ((o = json_object_new_object()) == NULL)
-		return -1;
-	if ((a = json_object_new_array_ext((int)n)) == NULL ||
-	    json_object_object_add(o, "items", a) != 0) {
-		json_object_put(a);
-		json_object_put(o);
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		if ((t = todo_object(&items[i])) == NULL ||
-		    json_object_array_add(a, t) != 0) {
-			json_object_put(t);
-			json_object_put(o);
-			return -1;
-		}
-	if (json_object_object_add(o, "next_cursor",
-	    next != NULL ? json_object_new_string(next) : NULL) != 0) {
-		json_object_put(o);
-		return -1;
-	}
-	return put_free(b, o);
+	rc = buf_putc(b, '{') == -1 || put_name(b, "items", 1) == -1 ||
+	    buf_putc(b, '[') == -1 ? -1 : 0;
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = (i > 0 ? buf_putc(b, ',') : 0) == -1 || buf_putc(b, '{') == -1 ||
+		    put_todo(b, &items[i]) == -1 || buf_putc(b, '}') == -1 ? -1 : 0;
+	if (rc == 0)
+		rc = buf_putc(b, ']') == -1 || put_name(b, "next_cursor", 0) == -1 ||
+		    put_str_or_null(b, next) == -1 ? -1 : 0;
+	return finish(b, len, rc);
 }
 
 int
 json_problem_write(struct buf *b, const char *type, const char *title, int status,
     const char *detail, const char *field)
 {
-	struct json_object	*o;
+	size_t	 len = b->len;
+	int	 rc;
 
-	if ((o = json_object_new_object()) == NULL)
-		return -1;
-	if (json_object_object_add(o, "type", json_object_new_string(type)) != 0 ||
-	    json_object_object_add(o, "title", json_object_new_string(title)) != 0 ||
-	    json_object_object_add(o, "status", json_object_new_int(status)) != 0 ||
-	    json_object_object_add(o, "detail", json_object_new_string(detail)) != 0 ||
-	    (field != NULL && json_object_object_add(o, "field",
-	    json_object_new_string(field)) != 0)) {
-		json_object_put(o);
-		return -1;
-	}
-	return put_free(b, o);
+	rc = buf_putc(b, '{') == -1 ||
+	    put_name(b, "type", 1) == -1 || put_str(b, type) == -1 ||
+	    put_name(b, "title", 0) == -1 || put_str(b, title) == -1 ||
+	    put_name(b, "status", 0) == -1 || buf_putnum(b, status) == -1 ||
+	    put_name(b, "detail", 0) == -1 || put_str(b, detail) == -1 ||
+	    (field != NULL && (put_name(b, "field", 0) == -1 ||
+	    put_str(b, field) == -1)) ? -1 : 0;
+	return finish(b, len, rc);
 }
 
 int
 json_status_write(struct buf *b, const char *status)
 {
-	struct json_object	*o;
+	size_t	 len = b->len;
 
-	if ((o = json_object_new_object()) == NULL)
-		return -1;
-	if (json_object_object_add(o, "status", json_object_new_string(status)) != 0) {
-		json_object_put(o);
-		return -1;
-	}
-	return put_free(b, o);
+	return finish(b, len, buf_putc(b, '{') == -1 ||
+	    put_name(b, "status", 1) == -1 || put_str(b, status) == -1 ? -1 : 0);
 }

@@ -22,10 +22,12 @@ enum json_res {
 /*
  * Parses a request body into in, checking types, unknown members and field
  * rules (valid.h) and the mode's required fields. in must be zeroed; on
- * any result the caller frees it with todo_in_clear().
+ * any result the caller frees it with todo_in_clear(). When canon is not
+ * NULL and the body is valid, appends its canonical form (json_canonical)
+ * from the same parse.
  */
 enum json_res	json_todo_parse(const char *body, size_t len, enum todo_mode,
-		    struct todo_in *in, struct verr *err);
+		    struct todo_in *in, struct verr *err, struct buf *canon);
 
 /*
  * Appends the canonical form of a JSON text: object members sorted by

@@ -10,7 +10,15 @@
 void
 op_etag(const struct todo *t, char out[48])
 {
-	snprintf(out, 48, "\"%lld-%lld\"", (long long)t->id, (long long)t->version);
+	size_t	 n = 0;
+
+	/* "id-version": two numbers of at most 20 characters each fit in 48. */
+	out[n++] = '"';
+	n += num_format(out + n, t->id);
+	out[n++] = '-';
+	n += num_format(out + n, t->version);
+	out[n++] = '"';
+	out[n] = '\0';
 }
 
 int

@@ -133,33 +133,48 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 static int
 log_safe(struct buf *b, const char *s)
 {
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*run = s;
+	char			 e[4] = "\\x";
+
 	for (; s != NULL && *s != '\0'; s++) {
 		unsigned char	 c = (unsigned char)*s;
 
-		if ((c < 0x21 || c > 0x7e || c == '\\') ? buf_printf(b, "\\x%02x", c) == -1 :
-		    buf_putc(b, (char)c) == -1)
+		if (c >= 0x21 && c <= 0x7e && c != '\\')
+			continue;
+		e[2] = hex[c >> 4];
+		e[3] = hex[c & 0xf];
+		if (buf_append(b, run, (size_t)(s - run)) == -1 || buf_append(b, e, 4) == -1)
 			return -1;
+		run = s + 1;
 	}
-	return 0;
+	return s != NULL ? buf_append(b, run, (size_t)(s - run)) : 0;
 }
 
 /*
  * One access log line per request on stderr: time, method, path (no query
- * string), status, milliseconds, idempotency outcome. Never a header value
- * or a body.
+ * string), status, milliseconds (three decimals), idempotency outcome.
+ * Never a header value or a body.
  */
 static void
-access_log(const struct req *req, const struct resp *r, const char *method, double ms)
+access_log(const struct req *req, const struct resp *r, const char *method, long long us)
 {
 	struct buf	 b = { 0 };
-	char		 now[32];
+	char		 now[32], frac[4];
 
 	clock_rfc3339(clock_now_ms(), now);
-	if (buf_printf(&b, "%s %s ", now, method) == 0 &&
-	    log_safe(&b, req->path != NULL ? req->path : "-") == 0 &&
-	    buf_printf(&b, " %d %.3f %s\n", r->status, ms,
-	    req->outcome != NULL ? req->outcome : "none") == 0)
-		fputs(b.data, stderr);
+	frac[0] = (char)('0' + us / 100 % 10);
+	frac[1] = (char)('0' + us / 10 % 10);
+	frac[2] = (char)('0' + us % 10);
+	frac[3] = '\0';
+	if (buf_puts(&b, now) == 0 && buf_putc(&b, ' ') == 0 && buf_puts(&b, method) == 0 &&
+	    buf_putc(&b, ' ') == 0 && log_safe(&b, req->path != NULL ? req->path : "-") == 0 &&
+	    buf_putc(&b, ' ') == 0 && buf_putnum(&b, r->status) == 0 &&
+	    buf_putc(&b, ' ') == 0 && buf_putnum(&b, us / 1000) == 0 &&
+	    buf_putc(&b, '.') == 0 && buf_puts(&b, frac) == 0 && buf_putc(&b, ' ') == 0 &&
+	    buf_puts(&b, req->outcome != NULL ? req->outcome : "none") == 0 &&
+	    buf_putc(&b, '\n') == 0)
+		fwrite(b.data, 1, b.len, stderr);
 	buf_free(&b);
 }
 
@@ -200,7 +215,7 @@ route_serve(struct app *app, struct io *io)
 		fprintf(stderr, "%s: client went away\n", req.path != NULL ? req.path : "?");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	access_log(&req, &r, req.head ? "HEAD" : http_method_name(req.method),
-	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	    (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 	http_req_free(&req);
 	http_resp_free(&r);
 }

@@ -4,6 +4,7 @@
  * Idempotency-Key, Authorization and Cookie headers, and the body.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -20,21 +21,17 @@ static const char *const names[NPARAMS] = {
 };
 
 struct fake {
-	char		*params[NPARAMS];
+	char		*params[NPARAMS + 1];	/* "NAME=value", then NULL */
 	const char	*body;
 	size_t		 len, off;
 };
 
-static const char *
-fake_param(struct io *io, const char *name)
+static char *const *
+fake_env(struct io *io)
 {
 	struct fake	*f = io->arg;
-	int		 i;
 
-	for (i = 0; i < NPARAMS; i++)
-		if (strcmp(names[i], name) == 0)
-			return f->params[i];
-	return NULL;
+	return f->params;
 }
 
 static ssize_t
@@ -64,17 +61,21 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fake	 f = { 0 };
-	struct io	 io = { fake_param, fake_read, fake_write, &f };
+	struct io	 io = { fake_env, fake_read, fake_write, &f };
 	struct req	 r;
 	const char	*p = (const char *)data, *end = p + size, *nl;
 	char		 v[64], key[IDEM_KEY_MAX + 1];
 	int64_t		 id;
+	size_t		 n;
 	int		 i;
 
 	for (i = 0; i < NPARAMS && p < end; i++) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		f.params[i] = strndup(p, (size_t)(nl - p));
+		n = strlen(names[i]) + 1 + (size_t)(nl - p) + 1;
+		if ((f.params[i] = malloc(n)) == NULL)
+			goto out;
+		snprintf(f.params[i], n, "%s=%.*s", names[i], (int)(nl - p), p);
 		p = nl < end ? nl + 1 : end;
 	}
 	f.body = p;
@@ -87,6 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			idem_key_parse(r.idem_key, key);
 	}
 	http_req_free(&r);
+out:
 	for (i = 0; i < NPARAMS; i++)
 		free(f.params[i]);
 	return 0;

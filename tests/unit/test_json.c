@@ -1,6 +1,9 @@
 /* JSON request parsing and validation, canonical form, response writers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "check.h"
 #include "json.h"
@@ -10,7 +13,35 @@ parse(const char *s, enum todo_mode mode, struct todo_in *in, struct verr *err)
 {
 	memset(in, 0, sizeof(*in));
 	memset(err, 0, sizeof(*err));
-	return json_todo_parse(s, strlen(s), mode, in, err);
+	return json_todo_parse(s, strlen(s), mode, in, err, NULL);
+}
+
+/*
+ * 1 when the canonical form of a string holding byte c (and a NUL, for
+ * c == 0) is the bytes json-c itself writes for that string: the direct
+ * writers must not change a stored fingerprint or a response.
+ */
+static int
+escapes_like_json_c(int c)
+{
+	struct json_object	*o;
+	struct buf		 in = { 0 }, out = { 0 };
+	const char		*want;
+	char			 s[3] = { 'a', (char)c, 'b' };
+	int			 eq = 0;
+
+	if ((o = json_object_new_string_len(s, 3)) == NULL)
+		return -1;
+	want = json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* The same string as JSON text: json-c's own output parses back. */
+	if (buf_puts(&in, want) == 0 &&
+	    json_canonical(in.data, in.len, &out) == JSON_OK)
+		eq = strcmp(out.data, want) == 0;
+	json_object_put(o);
+	buf_free(&in);
+	buf_free(&out);
+	return eq;
 }
 
 /* 1 when a and b have the same canonical form. */
@@ -63,7 +94,7 @@ main(void)
 	CHECK_INT(parse("{\"title\":\"a\",}", MODE_CREATE, &in, &err), JSON_MALFORMED);
 	CHECK_INT(parse("{'title':'a'}", MODE_CREATE, &in, &err), JSON_MALFORMED);
 	CHECK_INT(parse("{\"title\":\"\xff\"}", MODE_CREATE, &in, &err), JSON_MALFORMED);
-	CHECK_INT(json_todo_parse("{\"title\":\"a\0\"}", 14, MODE_CREATE, &in, &err),
+	CHECK_INT(json_todo_parse("{\"title\":\"a\0\"}", 14, MODE_CREATE, &in, &err, NULL),
 	    JSON_MALFORMED);
 	todo_in_clear(&in);
 	if ((deep = malloc(20001)) == NULL)
@@ -119,6 +150,13 @@ main(void)
 	CHECK_STR(b.data, "{\"a\":\"x\",\"b\":1}");
 	buf_free(&b);
 
+	/* Every ASCII byte; the others pass through unchanged (valid UTF-8 only). */
+	for (i = 0; i < 128; i++)
+		if (escapes_like_json_c((int)i) != 1) {
+			fprintf(stderr, "byte 0x%02zx is escaped unlike json-c\n", i);
+			CHECK(0);
+		}
+
 	/* Writers. */
 	t.id = 7;
 	t.title = "Say \"hi\" </script>";
@@ -129,6 +167,21 @@ main(void)
 	CHECK_STR(b.data, "{\"id\":7,\"title\":\"Say \\\"hi\\\" </script>\",\"description\":null,"
 	    "\"is_completed\":true,\"created_at\":\"2026-01-01T00:00:00.000Z\","
 	    "\"updated_at\":\"2026-01-02T00:00:00.000Z\"}");
+	buf_reset(&b);
+	t.title = "tab\there, nl\n, bell\a, back\\slash, a/b, caf\xc3\xa9";
+	t.description = "\x1f\x7f";
+	t.is_completed = 0;
+	CHECK(json_todo_write(&b, &t) == 0);
+	CHECK_STR(b.data, "{\"id\":7,\"title\":\"tab\\there, nl\\n, bell\\u0007, "
+	    "back\\\\slash, a/b, caf\xc3\xa9\",\"description\":\"\\u001f\x7f\","
+	    "\"is_completed\":false,\"created_at\":\"2026-01-01T00:00:00.000Z\","
+	    "\"updated_at\":\"2026-01-02T00:00:00.000Z\"}");
+	t.description = NULL;
+	t.id = -9223372036854775807LL - 1;
+	buf_reset(&b);
+	CHECK(json_todo_write(&b, &t) == 0);
+	CHECK(strncmp(b.data, "{\"id\":-9223372036854775808,", 27) == 0);
+	t.id = 7;
 	buf_reset(&b);
 	CHECK(json_list_write(&b, &t, 0, NULL) == 0);
 	CHECK_STR(b.data, "{\"items\":[],\"next_cursor\":null}");
