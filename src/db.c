@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -77,6 +80,7 @@ enum stmt {
 	STMT_KEY_GET,
 	STMT_KEY_FINISH,
 	STMT_KEY_PURGE,
+	STMT_KEY_NEXT_EXPIRY,
 	STMT__MAX
 };
 
@@ -120,6 +124,8 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_KEY_PURGE: bounded, so each write pays a small and fixed share */
 	"DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys"
 	" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)",
+	/* STMT_KEY_NEXT_EXPIRY: by the expires_at index */
+	"SELECT min(expires_at) FROM idempotency_keys",
 };
 
 struct db {
@@ -130,17 +136,22 @@ struct db {
 	int		 busy_ms;
 	enum db_sync	 sync;
 	struct commits	*commits;	/* mapped from the lock file, or NULL */
+	uint32_t	 pid;		/* this process, as named in commits->syncer */
+	int64_t		 purge_after;	/* no key seen to expire before this */
 };
 
 /*
  * Group commit's bookkeeping, shared by every process through the writers'
  * lock file. Only the holder of the lock moves started and written; synced
- * is raised by whoever syncs. Atomic, so read without the lock.
+ * is raised by whoever syncs. Atomic, so read without the lock. One
+ * process at a time syncs (syncer); the others wait for its sync to end,
+ * then the next one syncs for every commit written meanwhile.
  */
 struct commits {
 	uint64_t	 started;	/* COMMITs begun */
 	uint64_t	 written;	/* COMMITs ended: their frames are in the log */
 	uint64_t	 synced;	/* a sync is known to cover this many */
+	uint32_t	 syncer;	/* the pid syncing now, or 0 (a futex word) */
 };
 
 /* Maps the counters; NULL (every commit then syncs by itself) when it cannot. */
@@ -268,6 +279,7 @@ db_open(const char *path, int busy_ms, enum db_sync sync)
 		return NULL;
 	db->busy_ms = busy_ms;
 	db->sync = sync;
+	db->pid = (uint32_t)getpid();
 	snprintf(lock, sizeof(lock), "%s-writer", path);
 	db->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (db->lockfd != -1 && sync == DB_SYNC_GROUP)
@@ -361,24 +373,12 @@ db_begin(struct db *db)
 	return rc;
 }
 
-/*
- * Syncs the write-ahead log, unless a sync that began after commit number
- * seq was written has already ended. The sync goes through this connection's
- * own handle on the log; it flushes every commit written before it began,
- * whoever wrote it. SQLite syncs the log before each checkpoint and the
- * database after, so a commit that has left the log is on disk already.
- */
+/* Syncs the write-ahead log through this connection's own handle on it. */
 static enum db_res
-sync_upto(struct db *db, uint64_t seq)
+log_sync(struct db *db)
 {
 	sqlite3_file	*f = NULL;
-	uint64_t	 target = 0, done;
 
-	if (db->commits != NULL) {
-		if (__atomic_load_n(&db->commits->synced, __ATOMIC_ACQUIRE) >= seq)
-			return DB_OK;
-		target = __atomic_load_n(&db->commits->written, __ATOMIC_ACQUIRE);
-	}
 	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK ||
 	    f == NULL || f->pMethods == NULL)
 		return DB_OK;	/* no log open yet: nothing was written through it */
@@ -386,13 +386,68 @@ sync_upto(struct db *db, uint64_t seq)
 		fprintf(stderr, "syncing the write-ahead log failed\n");
 		return DB_ERROR;
 	}
-	if (db->commits != NULL) {
-		done = __atomic_load_n(&db->commits->synced, __ATOMIC_ACQUIRE);
-		while (done < target && !__atomic_compare_exchange_n(&db->commits->synced,
+	return DB_OK;
+}
+
+/* Waits (at most 10 ms) while the shared word *w still holds v. */
+static void
+futex_wait(uint32_t *w, uint32_t v)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+
+	syscall(SYS_futex, w, FUTEX_WAIT, v, &ts, NULL, 0);
+}
+
+static void
+futex_wake(uint32_t *w)
+{
+	syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * Syncs the write-ahead log, unless a sync that began after commit number
+ * seq was written has already ended. A sync flushes every commit written
+ * before it began, whoever wrote it, so one process syncs at a time and
+ * the others wait for it: commits written during a sync share the next.
+ * A syncer that died mid-sync is taken over. SQLite syncs the log before
+ * each checkpoint and the database after, so a commit that has left the
+ * log is on disk already.
+ */
+static enum db_res
+sync_upto(struct db *db, uint64_t seq)
+{
+	struct commits	*c = db->commits;
+	uint64_t	 target, done;
+	uint32_t	 who;
+	enum db_res	 rc;
+
+	if (c == NULL)
+		return log_sync(db);
+	for (;;) {
+		if (__atomic_load_n(&c->synced, __ATOMIC_ACQUIRE) >= seq)
+			return DB_OK;
+		who = 0;
+		if (__atomic_compare_exchange_n(&c->syncer, &who, db->pid, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+		if (kill((pid_t)who, 0) == -1 && errno == ESRCH) {
+			if (__atomic_compare_exchange_n(&c->syncer, &who, db->pid, 0,
+			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				break;
+			continue;
+		}
+		futex_wait(&c->syncer, who);
+	}
+	target = __atomic_load_n(&c->written, __ATOMIC_ACQUIRE);
+	if ((rc = log_sync(db)) == DB_OK) {
+		done = __atomic_load_n(&c->synced, __ATOMIC_ACQUIRE);
+		while (done < target && !__atomic_compare_exchange_n(&c->synced,
 		    &done, target, 0, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
 			;
 	}
-	return DB_OK;
+	__atomic_store_n(&c->syncer, 0, __ATOMIC_RELEASE);
+	futex_wake(&c->syncer);
+	return rc;
 }
 
 /*
@@ -620,24 +675,34 @@ db_key_claim(struct db *db, const char *scope, const char *key, const char *meth
 {
 	sqlite3_stmt	*st;
 	enum db_res	 rc;
+	int		 tries;
 
-	st = db->stmt[STMT_KEY_EXPIRE];
-	bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, now);
-	bind_text(st, 3, scope);
-	if ((rc = db_exec(db, STMT_KEY_EXPIRE)) != DB_OK)
-		return rc;
-	st = db->stmt[STMT_KEY_CLAIM];
-	bind_text(st, 1, key);
-	bind_text(st, 2, method);
-	bind_text(st, 3, path);
-	bind_text(st, 4, fingerprint);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, expires);
-	bind_text(st, 7, scope);
-	if ((rc = db_exec(db, STMT_KEY_CLAIM)) != DB_OK)
-		return rc;
-	return sqlite3_changes(db->h) == 1 ? DB_OK : DB_EXISTS;
+	/* Insert; only when the key is there, remove it if expired and insert again. */
+	for (tries = 0; tries < 2; tries++) {
+		st = db->stmt[STMT_KEY_CLAIM];
+		bind_text(st, 1, key);
+		bind_text(st, 2, method);
+		bind_text(st, 3, path);
+		bind_text(st, 4, fingerprint);
+		sqlite3_bind_int64(st, 5, now);
+		sqlite3_bind_int64(st, 6, expires);
+		bind_text(st, 7, scope);
+		if ((rc = db_exec(db, STMT_KEY_CLAIM)) != DB_OK)
+			return rc;
+		if (sqlite3_changes(db->h) == 1)
+			return DB_OK;
+		if (tries > 0)
+			break;
+		st = db->stmt[STMT_KEY_EXPIRE];
+		bind_text(st, 1, key);
+		sqlite3_bind_int64(st, 2, now);
+		bind_text(st, 3, scope);
+		if ((rc = db_exec(db, STMT_KEY_EXPIRE)) != DB_OK)
+			return rc;
+		if (sqlite3_changes(db->h) == 0)
+			break;
+	}
+	return DB_EXISTS;
 }
 
 enum db_res
@@ -697,10 +762,28 @@ enum db_res
 db_key_purge(struct db *db, int64_t now, int limit)
 {
 	sqlite3_stmt	*st = db->stmt[STMT_KEY_PURGE];
+	enum db_res	 rc;
+	int		 step;
 
+	if (now < db->purge_after)
+		return DB_OK;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, limit);
-	return db_exec(db, STMT_KEY_PURGE);
+	if ((rc = db_exec(db, STMT_KEY_PURGE)) != DB_OK)
+		return rc;
+	if (sqlite3_changes(db->h) >= limit)
+		return DB_OK;	/* more may be due: purge again on the next write */
+	/* All due rows are gone: nothing to do until the next one expires. */
+	st = db->stmt[STMT_KEY_NEXT_EXPIRY];
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		db->purge_after = sqlite3_column_int64(st, 0);
+	else if (step == SQLITE_ROW || step == SQLITE_DONE)
+		db->purge_after = now + 1;
+	else
+		rc = db_map(step) == DB_OK ? DB_ERROR : db_map(step);
+	sqlite3_reset(st);
+	return rc;
 }
 
 void

@@ -91,7 +91,7 @@ enum db_res	 db_todo_list(struct db *, int64_t before, unsigned limit,
  * Keys are per scope (the client that sent them; "" for anonymous ones).
  * Claims key for a new operation: inserts its row unless one is there
  * (the UNIQUE key decides). DB_OK when claimed, DB_EXISTS when not.
- * Rows expired at now are removed first, so an expired key counts as new.
+ * A row expired at now is replaced, so an expired key counts as new.
  */
 enum db_res	 db_key_claim(struct db *, const char *scope, const char *key,
 		    const char *method, const char *path, const char *fingerprint,
@@ -101,7 +101,11 @@ enum db_res	 db_key_get(struct db *, const char *scope, const char *key, struct 
 /* Records the response of the operation that claimed key. */
 enum db_res	 db_key_finish(struct db *, const char *scope, const char *key,
 		    int64_t todo_id, int status, const char *headers, const void *body, size_t len);
-/* Removes at most limit expired key rows. */
+/*
+ * Removes at most limit expired key rows. A handle remembers the earliest
+ * expiry it found and skips the work until then; a key written later
+ * with an earlier expiry (a shorter TTL) waits for that time.
+ */
 enum db_res	 db_key_purge(struct db *, int64_t now, int limit);
 void		 db_key_clear(struct db_key *);
 

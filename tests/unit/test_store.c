@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -44,6 +45,19 @@ set_counts(const uint64_t c[3])
 	rc = pwrite(fd, c, 3 * sizeof(c[0]), 0) == (ssize_t)(3 * sizeof(c[0])) ? 0 : -1;
 	close(fd);
 	return rc;
+}
+
+/* Reads (set == NULL) or writes the pid of the process syncing now, after the counts. */
+static int
+syncer(uint32_t *get, uint32_t set)
+{
+	int	 fd, rc;
+
+	if ((fd = open(writer, O_RDWR)) == -1)
+		return -1;
+	rc = get != NULL ? pread(fd, get, sizeof(*get), 24) : pwrite(fd, &set, sizeof(set), 24);
+	close(fd);
+	return rc == (int)sizeof(set) ? 0 : -1;
 }
 
 /* Counts rows with a separate connection, as an operator would see them. */
@@ -102,8 +116,10 @@ main(void)
 	struct idem_op	 iop;
 	struct resp	 first = { 0 }, again = { 0 };
 	struct verr	 err;
-	uint64_t	 c[3];
+	uint64_t	 c[3], n;
+	uint32_t	 who = 1;
 	int64_t		 now = 1000000;
+	pid_t		 dead;
 	int		 fd;
 
 	snprintf(path, sizeof(path), "/tmp/todo-store-XXXXXX");
@@ -221,6 +237,38 @@ main(void)
 	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
 	CHECK(counts(c) == 0);
 	CHECK(c[0] == c[1] && c[2] >= c[1]);
+
+	/*
+	 * A syncer that died mid-sync (its pid names no process) is taken
+	 * over: the next commit syncs and answers, and the word is freed.
+	 */
+	if ((dead = fork()) == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	CHECK(syncer(NULL, (uint32_t)dead) == 0);
+	CHECK(counts(c) == 0);
+	iop = keyed("k8", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 1000);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK(syncer(&who, 0) == 0);
+	CHECK_INT(who, 0);
+	n = c[1];
+	CHECK(counts(c) == 0);
+	CHECK(c[1] == n + 1 && c[2] == c[1]);
+
+	/*
+	 * The purge waits for the earliest expiry it has seen, then removes
+	 * what is due: k5, k6 and k8 expire at now + 1060, k7 at now + 1090.
+	 */
+	iop = keyed("k7", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 1030);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK(db_key_purge(db, now + 1059, 16) == DB_OK);
+	CHECK_INT(count("idempotency_keys"), 4);
+	CHECK(db_key_purge(db, now + 1060, 16) == DB_OK);
+	CHECK_INT(count("idempotency_keys"), 1);
+	CHECK(db_key_purge(db, now + 1089, 16) == DB_OK);
+	CHECK_INT(count("idempotency_keys"), 1);
+	CHECK(db_key_purge(db, now + 1090, 16) == DB_OK);
+	CHECK_INT(count("idempotency_keys"), 0);
 
 	todo_in_clear(&in);
 	todo_in_clear(&patch);
