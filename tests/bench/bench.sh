@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench: the product against two ceilings measured in the same run, on
 # loopback, with wrk: A = nginx answering by itself, B = a bare libfcgi
-# responder behind the same nginx (the FastCGI transport alone). Systems are
+# responder behind the same nginx (the FastCGI transport alone), sent the
+# same requests as each workload (method, headers, body). Systems are
 # interleaved (A B product A B product ...) so drift hits all alike; each
 # figure is the median of ROUNDS rounds. The peer, the same API written with
 # FastAPI + SQLAlchemy + SQLite (fastapi_todo.py), runs the workloads it has
@@ -134,7 +135,7 @@ for r in $(seq 1 "$ROUNDS"); do
     for c in $CONNS; do
         for wl in $WORKLOADS; do
             run A get "$c" "$PORT_A"
-            run B get "$c" "$PORT_B"
+            run B "$wl" "$c" "$PORT_B" "$wl"
             run product "$wl" "$c" "$PORT_P" "$wl"
             case " $PEER_WORKLOADS " in
             *" $wl "*) run peer "$wl" "$c" "$PORT_F" "$wl" ;;
@@ -189,24 +190,23 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
     echo
     echo "| system | workload | conns | req/s | p50 ms | p99 ms | errors | vs B |"
     echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
+    # row SYSTEM-LABEL SYSTEM WORKLOAD CONNS B-REQ/S
+    row() {
+        local rps
+        rps=$(med "$2" "$3" "$4" 4)
+        printf '| %s | %s | %s | %s | %s | %s | %s | %.2f |\n' "$1" "$3" "$4" "$rps" \
+            "$(med "$2" "$3" "$4" 5)" "$(med "$2" "$3" "$4" 6)" "$(med "$2" "$3" "$4" 7)" \
+            "$(echo "$rps $5" | awk '{print ($2 > 0) ? $1 / $2 : 0}')"
+    }
     for c in $CONNS; do
-        b=$(med B get "$c" 4)
-        printf '| A: nginx return 200 | GET | %s | %s | %s | %s | %s | %.2f |\n' "$c" \
-            "$(med A get "$c" 4)" "$(med A get "$c" 5)" "$(med A get "$c" 6)" "$(med A get "$c" 7)" \
-            "$(echo "$(med A get "$c" 4) $b" | awk '{print $1 / $2}')"
-        printf '| B: bare FastCGI | GET | %s | %s | %s | %s | %s | 1.00 |\n' "$c" \
-            "$b" "$(med B get "$c" 5)" "$(med B get "$c" 6)" "$(med B get "$c" 7)"
+        row "A: nginx return 200" A get "$c" "$(med B get_id "$c" 4)"
         for wl in $WORKLOADS; do
-            rps=$(med product "$wl" "$c" 4)
-            printf '| product | %s | %s | %s | %s | %s | %s | %.2f |\n' "$wl" "$c" "$rps" \
-                "$(med product "$wl" "$c" 5)" "$(med product "$wl" "$c" 6)" \
-                "$(med product "$wl" "$c" 7)" "$(echo "$rps $b" | awk '{print $1 / $2}')"
-        done
-        for wl in $PEER_WORKLOADS; do
-            rps=$(med peer "$wl" "$c" 4)
-            printf '| peer: FastAPI + SQLAlchemy | %s | %s | %s | %s | %s | %s | %.2f |\n' "$wl" "$c" \
-                "$rps" "$(med peer "$wl" "$c" 5)" "$(med peer "$wl" "$c" 6)" \
-                "$(med peer "$wl" "$c" 7)" "$(echo "$rps $b" | awk '{print $1 / $2}')"
+            b=$(med B "$wl" "$c" 4)
+            row "B: bare FastCGI" B "$wl" "$c" "$b"
+            row product product "$wl" "$c" "$b"
+            case " $PEER_WORKLOADS " in
+            *" $wl "*) row "peer: FastAPI + SQLAlchemy" peer "$wl" "$c" "$b" ;;
+            esac
         done
     done
     echo
@@ -221,7 +221,7 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
     echo
     echo "| TODO_SYNC | keyed create req/s | p50 ms | p99 ms | errors | vs B |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-    b=$(med B get 16 4)
+    b=$(med B keyed_create 16 4)
     for mode in $SYNC_MODES; do
         rps=$(med "sync-$mode" keyed_create 16 4)
         printf '| %s | %s | %s | %s | %s | %.2f |\n' "$mode" "$rps" \

@@ -26,8 +26,8 @@ check() {
 }
 
 check "ceiling A" '^\| A: nginx return 200 \|' 5 8
-check "ceiling B" '^\| B: bare FastCGI \|' 5 8
 for wl in keyed_create replay get_id get_list form_create mix; do
+    check "ceiling B on $wl" "^\| B: bare FastCGI \| $wl \|" 5 8
     check "the product's $wl" "^\| product \| $wl \|" 5 8
 done
 for wl in keyed_create replay get_id; do
