@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -389,6 +390,18 @@ log_sync(struct db *db)
 	return DB_OK;
 }
 
+/* How long one process may hold the syncer word before others take over. */
+#define SYNC_HOLD_MS	1000
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Waits (at most 10 ms) while the shared word *w still holds v. */
 static void
 futex_wait(uint32_t *w, uint32_t v)
@@ -418,8 +431,9 @@ sync_upto(struct db *db, uint64_t seq)
 {
 	struct commits	*c = db->commits;
 	uint64_t	 target, done;
-	uint32_t	 who;
+	uint32_t	 who, last = 0;
 	enum db_res	 rc;
+	int64_t		 since = 0;
 
 	if (c == NULL)
 		return log_sync(db);
@@ -430,12 +444,19 @@ sync_upto(struct db *db, uint64_t seq)
 		if (__atomic_compare_exchange_n(&c->syncer, &who, db->pid, 0,
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			break;
-		if (kill((pid_t)who, 0) == -1 && errno == ESRCH) {
-			if (__atomic_compare_exchange_n(&c->syncer, &who, db->pid, 0,
-			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				break;
-			continue;
+		if (who != last) {
+			last = who;
+			since = mono_ms();
 		}
+		/*
+		 * Its syncer died, or has held the word for a second (its pid
+		 * reused?): take over. Two syncs at once are only wasted work.
+		 */
+		if ((mono_ms() - since >= SYNC_HOLD_MS ||
+		    (kill((pid_t)who, 0) == -1 && errno == ESRCH)) &&
+		    __atomic_compare_exchange_n(&c->syncer, &who, db->pid, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
 		futex_wait(&c->syncer, who);
 	}
 	target = __atomic_load_n(&c->written, __ATOMIC_ACQUIRE);

@@ -254,15 +254,21 @@ main(void)
 	n = c[1];
 	CHECK(counts(c) == 0);
 	CHECK(c[1] == n + 1 && c[2] == c[1]);
+	/* A live process that holds the word for over a second is taken over too. */
+	CHECK(syncer(NULL, (uint32_t)getppid()) == 0);
+	iop = keyed("k9", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 1000);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK(syncer(&who, 0) == 0);
+	CHECK_INT(who, 0);
 
 	/*
 	 * The purge waits for the earliest expiry it has seen, then removes
-	 * what is due: k5, k6 and k8 expire at now + 1060, k7 at now + 1090.
+	 * what is due: k5, k6, k8 and k9 expire at now + 1060, k7 at now + 1090.
 	 */
 	iop = keyed("k7", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 1030);
 	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
 	CHECK(db_key_purge(db, now + 1059, 16) == DB_OK);
-	CHECK_INT(count("idempotency_keys"), 4);
+	CHECK_INT(count("idempotency_keys"), 5);
 	CHECK(db_key_purge(db, now + 1060, 16) == DB_OK);
 	CHECK_INT(count("idempotency_keys"), 1);
 	CHECK(db_key_purge(db, now + 1089, 16) == DB_OK);
