@@ -690,40 +690,45 @@ db_todo_list(struct db *db, int64_t before, unsigned limit, struct todo **items,
 	return DB_OK;
 }
 
+/* Inserts a claim row: DB_OK, DB_EXISTS when the key has a row, or an error. */
+static enum db_res
+key_insert(struct db *db, const char *scope, const char *key, const char *method,
+    const char *path, const char *fingerprint, int64_t now, int64_t expires)
+{
+	sqlite3_stmt	*st = db->stmt[STMT_KEY_CLAIM];
+	enum db_res	 rc;
+
+	bind_text(st, 1, key);
+	bind_text(st, 2, method);
+	bind_text(st, 3, path);
+	bind_text(st, 4, fingerprint);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, expires);
+	bind_text(st, 7, scope);
+	if ((rc = db_exec(db, STMT_KEY_CLAIM)) != DB_OK)
+		return rc;
+	return sqlite3_changes(db->h) == 1 ? DB_OK : DB_EXISTS;
+}
+
 enum db_res
 db_key_claim(struct db *db, const char *scope, const char *key, const char *method,
     const char *path, const char *fingerprint, int64_t now, int64_t expires)
 {
-	sqlite3_stmt	*st;
+	sqlite3_stmt	*st = db->stmt[STMT_KEY_EXPIRE];
 	enum db_res	 rc;
-	int		 tries;
 
-	/* Insert; only when the key is there, remove it if expired and insert again. */
-	for (tries = 0; tries < 2; tries++) {
-		st = db->stmt[STMT_KEY_CLAIM];
-		bind_text(st, 1, key);
-		bind_text(st, 2, method);
-		bind_text(st, 3, path);
-		bind_text(st, 4, fingerprint);
-		sqlite3_bind_int64(st, 5, now);
-		sqlite3_bind_int64(st, 6, expires);
-		bind_text(st, 7, scope);
-		if ((rc = db_exec(db, STMT_KEY_CLAIM)) != DB_OK)
-			return rc;
-		if (sqlite3_changes(db->h) == 1)
-			return DB_OK;
-		if (tries > 0)
-			break;
-		st = db->stmt[STMT_KEY_EXPIRE];
-		bind_text(st, 1, key);
-		sqlite3_bind_int64(st, 2, now);
-		bind_text(st, 3, scope);
-		if ((rc = db_exec(db, STMT_KEY_EXPIRE)) != DB_OK)
-			return rc;
-		if (sqlite3_changes(db->h) == 0)
-			break;
-	}
-	return DB_EXISTS;
+	rc = key_insert(db, scope, key, method, path, fingerprint, now, expires);
+	if (rc != DB_EXISTS)
+		return rc;
+	/* The key has a row: when it has expired, replace it. */
+	bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, now);
+	bind_text(st, 3, scope);
+	if ((rc = db_exec(db, STMT_KEY_EXPIRE)) != DB_OK)
+		return rc;
+	if (sqlite3_changes(db->h) == 0)
+		return DB_EXISTS;
+	return key_insert(db, scope, key, method, path, fingerprint, now, expires);
 }
 
 enum db_res

@@ -22,42 +22,41 @@
 static char	 path[64];
 static char	 writer[80];
 
-/* Group commit's shared counts in the writers' lock file: started, written, synced. */
+/*
+ * Reads (or, with put, writes) n bytes at off of the writers' lock file:
+ * group commit's shared counts (started, written, synced) at 0, the pid of
+ * the process syncing now at 24.
+ */
 static int
-counts(uint64_t c[3])
+writer_io(void *p, size_t n, off_t off, int put)
 {
-	int	 fd, rc;
-
-	if ((fd = open(writer, O_RDONLY)) == -1)
-		return -1;
-	rc = pread(fd, c, 3 * sizeof(c[0]), 0) == (ssize_t)(3 * sizeof(c[0])) ? 0 : -1;
-	close(fd);
-	return rc;
-}
-
-static int
-set_counts(const uint64_t c[3])
-{
-	int	 fd, rc;
-
-	if ((fd = open(writer, O_WRONLY)) == -1)
-		return -1;
-	rc = pwrite(fd, c, 3 * sizeof(c[0]), 0) == (ssize_t)(3 * sizeof(c[0])) ? 0 : -1;
-	close(fd);
-	return rc;
-}
-
-/* Reads (set == NULL) or writes the pid of the process syncing now, after the counts. */
-static int
-syncer(uint32_t *get, uint32_t set)
-{
-	int	 fd, rc;
+	ssize_t	 got;
+	int	 fd;
 
 	if ((fd = open(writer, O_RDWR)) == -1)
 		return -1;
-	rc = get != NULL ? pread(fd, get, sizeof(*get), 24) : pwrite(fd, &set, sizeof(set), 24);
+	got = put ? pwrite(fd, p, n, off) : pread(fd, p, n, off);
 	close(fd);
-	return rc == (int)sizeof(set) ? 0 : -1;
+	return got == (ssize_t)n ? 0 : -1;
+}
+
+static int
+counts(uint64_t c[3])
+{
+	return writer_io(c, 3 * sizeof(c[0]), 0, 0);
+}
+
+static int
+set_counts(uint64_t c[3])
+{
+	return writer_io(c, 3 * sizeof(c[0]), 0, 1);
+}
+
+static int
+syncer(uint32_t *get, uint32_t set)
+{
+	return get != NULL ? writer_io(get, sizeof(*get), 24, 0) :
+	    writer_io(&set, sizeof(set), 24, 1);
 }
 
 /* Counts rows with a separate connection, as an operator would see them. */
