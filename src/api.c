@@ -9,6 +9,7 @@
 #include "json.h"
 #include "ops.h"
 #include "valid.h"
+#include "writer.h"
 
 int
 api_health(struct app *app, struct req *req, struct resp *r)
@@ -180,7 +181,7 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	op.id = req->id;
 	op.in = &in;
 	op.if_match = req->if_match;
-	res = idem_run(app->db, &iop, op_run, &op, r);
+	res = writer_change(app, &iop, &op, r);
 	req->outcome = idem_outcome(res, iop.key != NULL);
 	rc = api_outcome(res, iop.key != NULL, r);
 out:

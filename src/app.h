@@ -17,10 +17,13 @@ struct config {
 	enum db_sync	 sync;		/* when a commit is on disk */
 };
 
-/* What every handler is given: settings and this worker's store. */
+struct writer_link;
+
+/* What every handler is given: settings, this worker's store and its writer. */
 struct app {
 	const struct config	*cfg;
 	struct db		*db;
+	struct writer_link	*writer;	/* NULL: changes run here (CGI) */
 };
 
 #endif

@@ -69,6 +69,9 @@ enum stmt {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_HEALTH,
 	STMT_TODO_INSERT,
 	STMT_TODO_GET,
@@ -94,6 +97,12 @@ static const char *const stmts[STMT__MAX] = {
 	"COMMIT",
 	/* STMT_ROLLBACK */
 	"ROLLBACK",
+	/* STMT_SAVEPOINT: one operation inside a transaction that holds several */
+	"SAVEPOINT op",
+	/* STMT_RELEASE */
+	"RELEASE op",
+	/* STMT_ROLLBACK_TO: undoes the operation; RELEASE then drops the savepoint */
+	"ROLLBACK TO op",
 	/* STMT_HEALTH */
 	"SELECT count(*) FROM sqlite_schema",
 	/* STMT_TODO_INSERT */
@@ -499,6 +508,25 @@ db_commit(struct db *db)
 	if (rc == DB_OK && db->sync == DB_SYNC_GROUP)
 		rc = sync_upto(db, seq);
 	return rc;
+}
+
+enum db_res
+db_savepoint(struct db *db)
+{
+	return db_exec(db, STMT_SAVEPOINT);
+}
+
+enum db_res
+db_release(struct db *db)
+{
+	return db_exec(db, STMT_RELEASE);
+}
+
+void
+db_rollback_to(struct db *db)
+{
+	if (db_exec(db, STMT_ROLLBACK_TO) == DB_OK)
+		db_exec(db, STMT_RELEASE);
 }
 
 void

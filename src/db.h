@@ -65,6 +65,14 @@ enum db_res	 db_begin(struct db *);
 enum db_res	 db_commit(struct db *);
 void		 db_rollback(struct db *);
 /*
+ * Savepoints, for several operations in one transaction, each of them
+ * all-or-nothing: db_savepoint before one, then db_release to keep its
+ * changes or db_rollback_to to undo them. They do not nest.
+ */
+enum db_res	 db_savepoint(struct db *);
+enum db_res	 db_release(struct db *);
+void		 db_rollback_to(struct db *);
+/*
  * Under GROUP, another worker's commit is visible a moment before it is on
  * disk: syncs the log, so what is read can be answered as durable.
  */

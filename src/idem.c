@@ -174,16 +174,18 @@ replay(const struct db_key *k, struct resp *r)
 
 /*
  * Replays or refuses a recorded key. A record committed a moment ago may
- * still be on its way to disk (group commit): it is synced before it is
- * answered, so a replay never acknowledges what a power cut could take back.
+ * still be on its way to disk (group commit): with durable set it is
+ * synced before it is answered, so a replay never acknowledges what a
+ * power cut could take back.
  */
 static enum idem_res
-recorded(struct db *db, const struct idem_op *op, const struct db_key *k, struct resp *r)
+recorded(struct db *db, const struct idem_op *op, const struct db_key *k, struct resp *r,
+    int durable)
 {
 	if (strcmp(k->method, op->method) != 0 || strcmp(k->path, op->path) != 0 ||
 	    strcmp(k->fingerprint, op->fingerprint) != 0)
 		return IDEM_MISMATCH;
-	if (db_durable(db) != DB_OK)
+	if (durable && db_durable(db) != DB_OK)
 		return IDEM_ERROR;
 	if (replay(k, r) == -1) {
 		fprintf(stderr, "idempotency key %s: unusable record\n", op->key);
@@ -192,8 +194,35 @@ recorded(struct db *db, const struct idem_op *op, const struct db_key *k, struct
 	return IDEM_REPLAYED;
 }
 
+int
+idem_lookup(struct db *db, const struct idem_op *op, struct resp *r, enum idem_res *res)
+{
+	struct db_key	 k = { 0 };
+	enum db_res	 rc;
+	int		 answered = 1;
+
+	/*
+	 * Retries are the common case for a known key: answer them from a
+	 * read, without queueing for the write lock. A key not yet recorded
+	 * is decided later, by the UNIQUE constraint inside the transaction.
+	 */
+	if (op->key == NULL)
+		return 0;
+	rc = db_key_get(db, op->scope, op->key, &k);
+	if (rc == DB_OK && k.expires_at > op->now)
+		*res = recorded(db, op, &k, r, 1);
+	else if (rc == DB_BUSY)
+		*res = IDEM_BUSY;
+	else if (rc != DB_OK && rc != DB_NOTFOUND)
+		*res = IDEM_ERROR;
+	else
+		answered = 0;
+	db_key_clear(&k);
+	return answered;
+}
+
 enum idem_res
-idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct resp *r)
+idem_apply(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct resp *r)
 {
 	struct db_key	 k = { 0 };
 	struct buf	 h = { 0 };
@@ -201,80 +230,86 @@ idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 	enum db_res	 rc;
 	int64_t		 todo_id = 0;
 
-	/*
-	 * Retries are the common case for a known key: answer them from a
-	 * read, without queueing for the write lock. A key not yet recorded
-	 * is decided below, by the UNIQUE constraint inside the transaction.
-	 */
-	if (op->key != NULL) {
-		rc = db_key_get(db, op->scope, op->key, &k);
-		if (rc == DB_OK && k.expires_at > op->now) {
-			res = recorded(db, op, &k, r);
-			goto out;
-		}
-		db_key_clear(&k);
-		if (rc == DB_BUSY) {
-			res = IDEM_BUSY;
-			goto out;
-		}
-		if (rc != DB_OK && rc != DB_NOTFOUND)
-			goto out;
-	}
-
-	if ((rc = db_begin(db)) != DB_OK) {
-		res = rc == DB_BUSY ? IDEM_BUSY : IDEM_ERROR;
-		goto out;
-	}
-	if ((rc = db_key_purge(db, op->now, IDEM_PURGE_BATCH)) != DB_OK)
+	if ((rc = db_savepoint(db)) != DB_OK)
 		goto fail;
 	if (op->key != NULL) {
 		rc = db_key_claim(db, op->scope, op->key, op->method, op->path, op->fingerprint,
 		    op->now, op->now + op->ttl);
 		if (rc == DB_EXISTS) {
-			/* Another request recorded it while this one waited for the lock. */
+			/* Another request recorded it first. */
 			if ((rc = db_key_get(db, op->scope, op->key, &k)) != DB_OK)
-				goto fail;
-			db_rollback(db);
-			res = recorded(db, op, &k, r);
+				goto undo;
+			db_rollback_to(db);
+			res = recorded(db, op, &k, r, 0);
 			goto out;
 		}
 		if (rc != DB_OK)
-			goto fail;
+			goto undo;
 	}
 
 	switch (fn(db, arg, r, &todo_id)) {
 	case STEP_DONE:
 		break;
 	case STEP_REFUSED:
-		db_rollback(db);
+		db_rollback_to(db);
 		res = IDEM_REFUSED;
 		goto out;
 	case STEP_FAILED:
-		goto fail;
+		rc = DB_ERROR;
+		goto undo;
 	}
 	if (test_delay_ms > 0)
 		usleep(test_delay_ms * 1000);
 	if (op->key != NULL) {
-		if (headers_save(r, &h) == -1)
-			goto fail;
+		if (headers_save(r, &h) == -1) {
+			rc = DB_ERROR;
+			goto undo;
+		}
 		if ((rc = db_key_finish(db, op->scope, op->key, todo_id, r->status,
 		    h.data != NULL ? h.data : "", r->body.data, r->body.len)) != DB_OK)
-			goto fail;
+			goto undo;
 	}
-	if ((rc = db_commit(db)) != DB_OK) {
-		res = rc == DB_BUSY ? IDEM_BUSY : IDEM_ERROR;
-		goto out;
-	}
+	if ((rc = db_release(db)) != DB_OK)
+		goto undo;
 	res = IDEM_DONE;
 	goto out;
+undo:
+	db_rollback_to(db);
 fail:
 	if (rc == DB_BUSY)
 		res = IDEM_BUSY;
 	else
 		fprintf(stderr, "%s %s: %s\n", op->method, op->path, db_errmsg(db));
-	db_rollback(db);
 out:
 	db_key_clear(&k);
 	buf_free(&h);
 	return res;
+}
+
+enum idem_res
+idem_run(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struct resp *r)
+{
+	enum idem_res	 res;
+	enum db_res	 rc;
+
+	if (idem_lookup(db, op, r, &res))
+		return res;
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc == DB_BUSY ? IDEM_BUSY : IDEM_ERROR;
+	if (db_key_purge(db, op->now, IDEM_PURGE_BATCH) != DB_OK) {
+		fprintf(stderr, "%s %s: %s\n", op->method, op->path, db_errmsg(db));
+		db_rollback(db);
+		return IDEM_ERROR;
+	}
+	res = idem_apply(db, op, fn, arg, r);
+	if (res != IDEM_DONE) {
+		db_rollback(db);
+		/* A replay of a record written by another commit: on disk first. */
+		if (res == IDEM_REPLAYED && db_durable(db) != DB_OK)
+			res = IDEM_ERROR;
+		return res;
+	}
+	if ((rc = db_commit(db)) != DB_OK)
+		return rc == DB_BUSY ? IDEM_BUSY : IDEM_ERROR;
+	return IDEM_DONE;
 }

@@ -73,8 +73,26 @@ enum idem_res {
  * constraint decides between concurrent requests), runs fn, and records
  * its response with the key. A key already recorded is replayed into
  * resp or reported as a mismatch without running fn.
+ * idem_run is idem_lookup, then idem_apply in a transaction of its own.
  */
 enum idem_res	idem_run(struct db *, const struct idem_op *, idem_fn, void *arg,
+		    struct resp *);
+
+/*
+ * The read before any write: a recorded key, unexpired, is replayed (its
+ * record synced first) or refused as a mismatch. 1 with *res set when op
+ * is answered so; 0 when it has to run.
+ */
+int		idem_lookup(struct db *, const struct idem_op *, struct resp *,
+		    enum idem_res *res);
+
+/*
+ * The write: claims the key, runs fn and records its response, inside a
+ * transaction the caller began and commits, under a savepoint of its own
+ * so that anything but IDEM_DONE leaves the transaction as it found it.
+ * A replay from here is of a record the caller's commit makes durable.
+ */
+enum idem_res	idem_apply(struct db *, const struct idem_op *, idem_fn, void *arg,
 		    struct resp *);
 
 /* The access log's word for a result: created, replayed, mismatch, conflict or none. */

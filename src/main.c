@@ -1,6 +1,6 @@
 /*
  * todo.fcgi: flags and environment, CGI-or-FastCGI detection, the prefork
- * workers and their signals, and the accept loop.
+ * workers, the writer, their signals, and the accept loop.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,6 +23,7 @@
 #include "io.h"
 #include "route.h"
 #include "tmpl.h"
+#include "writer.h"
 
 #define WORKERS_MAX	256
 #define BACKLOG		1024
@@ -185,18 +188,40 @@ set_signal(int sig, void (*fn)(int))
 	sigaction(sig, &sa, NULL);
 }
 
+/*
+ * The processes the master keeps: the workers, each with a socket to the
+ * writer, and the writer with the far end of every one. The master keeps
+ * the workers' ends, for a worker that restarts, but not the writer's: a
+ * worker sees the writer stop as the end of its socket. A new writer gets
+ * new sockets, and new workers with them.
+ */
+struct procs {
+	pid_t		 master;
+	pid_t		 pids[WORKERS_MAX];
+	time_t		 started[WORKERS_MAX];
+	int		 links[WORKERS_MAX][2];	/* [0] the worker's, [1] the writer's */
+	pid_t		 writer;
+	time_t		 writer_started;
+};
+
 /* A worker: its own store handle, then accept and serve until told to stop. */
 static int
-worker(const struct config *cfg, int sock)
+worker(const struct config *cfg, int sock, struct procs *p, int slot)
 {
-	struct app	 app = { cfg, NULL };
-	struct io	 io;
-	FCGX_Request	 r;
+	struct writer_link	 link = { p->links[slot][0], 0 };
+	struct app		 app = { cfg, NULL, &link };
+	struct io		 io;
+	struct timespec		 ts;
+	FCGX_Request		 r;
 
+	/*
+	 * Numbers for the operations sent, from the clock in nanoseconds: past
+	 * any a predecessor in this slot used, whose answers may still come.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	link.seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	set_signal(SIGTERM, on_worker_signal);
 	set_signal(SIGINT, on_worker_signal);
-	set_signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
 	if ((app.db = db_open(cfg->db_path, cfg->busy_ms, cfg->sync)) == NULL)
 		return 1;
 	if (FCGX_InitRequest(&r, sock, 0) != 0)
@@ -217,8 +242,30 @@ worker(const struct config *cfg, int sock)
 	return 0;
 }
 
+/* The writer: its own store handle, then run the workers' changes until told to stop. */
+static int
+writer(const struct config *cfg, int sock, struct procs *p)
+{
+	struct db	*db;
+	int		 fds[WORKERS_MAX], i, rc;
+
+	set_signal(SIGTERM, on_master_signal);
+	set_signal(SIGINT, on_master_signal);
+	close(sock);
+	for (i = 0; i < cfg->workers; i++) {
+		close(p->links[i][0]);
+		fds[i] = p->links[i][1];
+	}
+	if ((db = db_open(cfg->db_path, cfg->busy_ms, cfg->sync)) == NULL)
+		return 1;
+	rc = writer_serve(db, fds, cfg->workers, &stopping);
+	db_close(db);
+	return rc == 0 ? 0 : 1;
+}
+
+/* Forks a worker (slot >= 0) or the writer (slot -1); each ends with the master. */
 static pid_t
-spawn(const struct config *cfg, int sock)
+spawn(const struct config *cfg, int sock, struct procs *p, int slot)
 {
 	pid_t	 pid;
 
@@ -226,32 +273,109 @@ spawn(const struct config *cfg, int sock)
 		perror("fork");
 		return -1;
 	}
-	if (pid == 0)
-		_exit(worker(cfg, sock));
+	if (pid == 0) {
+		set_signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != p->master)
+			_exit(1);
+		_exit(slot < 0 ? writer(cfg, sock, p) : worker(cfg, sock, p, slot));
+	}
 	return pid;
 }
 
+/* A writer with new sockets to every slot: 0, or -1. */
+static int
+writer_start(const struct config *cfg, int sock, struct procs *p)
+{
+	int	 i, rc = 0;
+
+	for (i = 0; i < cfg->workers; i++) {
+		if (p->links[i][0] != -1)
+			close(p->links[i][0]);
+		p->links[i][0] = p->links[i][1] = -1;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->links[i]) == -1) {
+			perror("socketpair");
+			return -1;
+		}
+	}
+	p->writer_started = time(NULL);
+	if ((p->writer = spawn(cfg, sock, p, -1)) == -1)
+		rc = -1;
+	for (i = 0; i < cfg->workers; i++) {
+		close(p->links[i][1]);
+		p->links[i][1] = -1;
+	}
+	return rc;
+}
+
+/* Reports how a child ended. */
+static void
+report(const char *what, pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "%s %d killed by signal %d; restarting\n", what, (int)pid,
+		    WTERMSIG(status));
+	else
+		fprintf(stderr, "%s %d exited with %d; restarting\n", what, (int)pid,
+		    WEXITSTATUS(status));
+}
+
+/* Sends SIGTERM to pids, then SIGKILL to those still there after about 10 s. */
+static void
+stop_all(pid_t *pids, int n)
+{
+	int	 i, j, alive, status;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	/* Each finishes what it has in hand; give them a bounded time. */
+	for (alive = 1, i = 0; alive && i < 100; i++) {
+		alive = 0;
+		for (j = 0; j < n; j++) {
+			if (pids[j] > 0 && waitpid(pids[j], &status, WNOHANG) == pids[j])
+				pids[j] = 0;
+			if (pids[j] > 0)
+				alive = 1;
+		}
+		if (alive)
+			usleep(100 * 1000);
+	}
+	for (j = 0; j < n; j++)
+		if (pids[j] > 0) {
+			kill(pids[j], SIGKILL);
+			waitpid(pids[j], &status, 0);
+			pids[j] = 0;
+		}
+}
+
 /*
- * The master: keeps cfg->workers workers running on sock, restarting any
- * that dies, until SIGTERM or SIGINT, then stops them all.
+ * The master: keeps the writer and cfg->workers workers running on sock,
+ * restarting any that dies, until SIGTERM or SIGINT, then stops the
+ * workers (the request in hand may need the writer), then the writer.
  */
 static int
 master(const struct config *cfg, int sock)
 {
-	pid_t		 pids[WORKERS_MAX];
-	time_t		 started[WORKERS_MAX];
+	struct procs	 p;
 	pid_t		 pid;
-	int		 i, status, alive;
+	int		 i, status;
 	sigset_t	 block, old;
 
+	memset(&p, 0, sizeof(p));
+	p.master = getpid();
+	for (i = 0; i < WORKERS_MAX; i++)
+		p.links[i][0] = p.links[i][1] = -1;
 	set_signal(SIGTERM, on_master_signal);
 	set_signal(SIGINT, on_master_signal);
 	set_signal(SIGCHLD, on_child);
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 0; i < cfg->workers; i++) {
-		started[i] = time(NULL);
-		if ((pids[i] = spawn(cfg, sock)) == -1)
+	if (writer_start(cfg, sock, &p) == -1)
+		stopping = 1;
+	for (i = 0; i < cfg->workers && !stopping; i++) {
+		p.started[i] = time(NULL);
+		if ((p.pids[i] = spawn(cfg, sock, &p, i)) == -1)
 			stopping = 1;
 	}
 	while (!stopping) {
@@ -261,47 +385,47 @@ master(const struct config *cfg, int sock)
 				continue;
 			break;
 		}
-		for (i = 0; i < cfg->workers; i++) {
-			if (pids[i] != pid)
-				continue;
-			if (WIFSIGNALED(status))
-				fprintf(stderr, "worker %d killed by signal %d; restarting\n",
-				    (int)pid, WTERMSIG(status));
-			else
-				fprintf(stderr, "worker %d exited with %d; restarting\n",
-				    (int)pid, WEXITSTATUS(status));
-			/* A worker that dies at once would otherwise spin. */
-			if (time(NULL) - started[i] < 1)
+		if (pid == p.writer) {
+			report("writer", pid, status);
+			p.writer = 0;
+			/* One that dies at once would otherwise spin. */
+			if (time(NULL) - p.writer_started < 1)
 				sleep(1);
-			started[i] = time(NULL);
+			if (stopping || writer_start(cfg, sock, &p) == -1)
+				break;
+			/* The workers' sockets led to the old writer: new workers. */
+			for (i = 0; i < cfg->workers; i++) {
+				if (p.pids[i] > 0)
+					kill(p.pids[i], SIGTERM);
+				p.started[i] = time(NULL);
+				p.pids[i] = spawn(cfg, sock, &p, i);
+			}
+			continue;
+		}
+		for (i = 0; i < cfg->workers; i++) {
+			if (p.pids[i] != pid)
+				continue;
+			report("worker", pid, status);
+			if (time(NULL) - p.started[i] < 1)
+				sleep(1);
+			p.started[i] = time(NULL);
 			if (!stopping)
-				pids[i] = spawn(cfg, sock);
+				p.pids[i] = spawn(cfg, sock, &p, i);
 		}
 	}
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	for (i = 0; i < cfg->workers; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	/* Workers finish the request in hand; give them a bounded time. */
-	for (alive = 1, i = 0; alive && i < 100; i++) {
-		alive = 0;
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			;
-		for (int j = 0; j < cfg->workers; j++)
-			if (pids[j] > 0 && kill(pids[j], 0) == 0)
-				alive = 1;
-		if (alive)
-			usleep(100 * 1000);
-	}
-	for (i = 0; i < cfg->workers; i++)
-		if (pids[i] > 0 && kill(pids[i], 0) == 0)
-			kill(pids[i], SIGKILL);
+	stop_all(p.pids, cfg->workers);
+	stop_all(&p.writer, 1);
+	/* Workers of an earlier writer, if any are still finishing. */
 	while (waitpid(-1, &status, 0) > 0)
 		;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (i = 0; i < cfg->workers; i++)
+		if (p.links[i][0] != -1)
+			close(p.links[i][0]);
 	return 0;
 }
 
@@ -332,7 +456,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config	 cfg = { 0 };
-	struct app	 app = { &cfg, NULL };
+	struct app	 app = { &cfg, NULL, NULL };
 	struct io	 io;
 	struct db	*db;
 	const char	*delay;
@@ -378,7 +502,7 @@ main(int argc, char *argv[])
 	db_close(db);
 	if (cfg.socket != NULL && (sock = listen_on(cfg.socket)) < 0)
 		return 1;
-	fprintf(stderr, "todo: %d workers on %s, database %s\n", cfg.workers,
+	fprintf(stderr, "todo: %d workers and a writer on %s, database %s\n", cfg.workers,
 	    cfg.socket != NULL ? cfg.socket : "the inherited socket", cfg.db_path);
 	rc = master(&cfg, sock);
 	if (cfg.socket != NULL && strchr(cfg.socket, '/') != NULL)

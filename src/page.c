@@ -13,6 +13,7 @@
 #include "page.h"
 #include "tmpl.h"
 #include "valid.h"
+#include "writer.h"
 
 #define PAGE_ITEMS	50
 #define KEY_FIELD	"idempotency_key"
@@ -217,7 +218,7 @@ form_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
 	iop.now = (int64_t)time(NULL);
 	iop.ttl = app->cfg->key_ttl;
 
-	res = idem_run(app->db, &iop, op_run, op, r);
+	res = writer_change(app, &iop, op, r);
 	req->outcome = idem_outcome(res, key != NULL);
 	switch (res) {
 	case IDEM_DONE:

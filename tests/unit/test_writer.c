@@ -1,0 +1,285 @@
+/*
+ * The writer on a real SQLite file, with real processes on both ends of
+ * its sockets: operations queued together run in one transaction, each
+ * all-or-nothing; a key repeated inside that transaction replays; answers
+ * to an operation a worker gave up on are skipped; a worker sees the writer
+ * stop as the end of its socket.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "check.h"
+#include "db.h"
+#include "idem.h"
+#include "ops.h"
+#include "writer.h"
+
+#define LINKS	6
+
+static char			 path[64];
+static int			 links[LINKS][2];
+static volatile sig_atomic_t	 stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Counts rows with a separate connection, as an operator would see them. */
+static long
+count(const char *sql)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	long		 n = -1;
+
+	if (sqlite3_open(path, &h) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+static int
+links_open(void)
+{
+	int	 i;
+
+	for (i = 0; i < LINKS; i++)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, links[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* Forks the writer on every link's far end, then drops the parent's copies. */
+static pid_t
+writer_fork(unsigned delay_ms)
+{
+	struct sigaction	 sa;
+	struct db		*db;
+	int			 fds[LINKS], i;
+	pid_t			 pid;
+
+	if ((pid = fork()) == 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_term;
+		sigaction(SIGTERM, &sa, NULL);
+		idem_set_test_delay(delay_ms);
+		for (i = 0; i < LINKS; i++) {
+			close(links[i][0]);
+			fds[i] = links[i][1];
+		}
+		if ((db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
+			_exit(1);
+		i = writer_serve(db, fds, LINKS, &stop);
+		db_close(db);
+		_exit(i == 0 ? 0 : 1);
+	}
+	for (i = 0; i < LINKS; i++)
+		close(links[i][1]);
+	return pid;
+}
+
+static void
+writer_stop(pid_t pid)
+{
+	int	 i, status;
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (i = 0; i < LINKS; i++)
+		close(links[i][0]);
+}
+
+struct call {
+	enum op_kind	 kind;
+	int64_t		 id;
+	const char	*key;
+	const char	*title;
+	const char	*if_match;
+};
+
+/*
+ * Sends c through link i from a child process. Its exit status: the
+ * result, plus ten times the status class, or 99 when the answer is broken.
+ */
+static pid_t
+call_fork(int i, const struct call *c)
+{
+	struct writer_link	 l = { links[i][0], 0 };
+	struct todo_in		 in = { 0 };
+	struct idem_op		 iop = { 0 };
+	struct op		 op = { 0 };
+	struct resp		 r = { 0 };
+	enum idem_res		 res;
+	char			 fp[65];
+	pid_t			 pid;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	l.seq = (uint64_t)getpid() << 16;
+	in.set = 1;
+	in.title = (char *)(uintptr_t)c->title;
+	idem_fingerprint("json", c->title, strlen(c->title), fp);
+	iop.scope = "";
+	iop.key = c->key;
+	iop.method = c->kind == OP_CREATE ? "POST" : "PATCH";
+	iop.path = "/todos";
+	iop.fingerprint = fp;
+	iop.now = (int64_t)time(NULL);
+	iop.ttl = 60;
+	op.kind = c->kind;
+	op.out = OUT_JSON;
+	op.id = c->id;
+	op.in = &in;
+	op.if_match = c->if_match;
+	res = writer_call(&l, &iop, &op, &r);
+	if ((res == IDEM_DONE || res == IDEM_REPLAYED) && (r.body.data == NULL ||
+	    strstr(r.body.data, c->title) == NULL || r.ctype == NULL ||
+	    strcmp(r.ctype, CTYPE_JSON_STR) != 0 || r.etag[0] != '"' ||
+	    (res == IDEM_REPLAYED) != r.replayed))
+		_exit(99);
+	_exit((int)res + 10 * (r.status / 100));
+}
+
+static int
+call_wait(pid_t pid)
+{
+	int	 status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int
+main(void)
+{
+	static const struct call batch[] = {
+		{ OP_CREATE, 0, "k1", "first", NULL },
+		{ OP_CREATE, 0, "k1", "first", NULL },		/* the same key, same batch */
+		{ OP_CREATE, 0, "k1", "other", NULL },		/* the same key, another body */
+		{ OP_PATCH, 999999, NULL, "nobody", NULL },	/* no such todo */
+		{ OP_CREATE, 0, NULL, "keyless", NULL },
+		{ OP_PATCH, 1, NULL, "stale", "\"1-7\"" },	/* a stale If-Match */
+	};
+	int		 got[LINKS];
+	pid_t		 w = -1, kids[LINKS];
+	int		 fd, i;
+	struct db	*db;
+
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(path, sizeof(path), "/tmp/todo-writer-XXXXXX");
+	if ((fd = mkstemp(path)) == -1)
+		return 1;
+	close(fd);
+	if ((db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
+		return 1;
+	db_close(db);
+
+	/*
+	 * Everything is queued before the writer starts, so it reads all of it
+	 * at once: one transaction, one savepoint for each operation.
+	 */
+	if (links_open() == -1)
+		return 1;
+	for (i = 0; i < LINKS; i++)
+		kids[i] = call_fork(i, &batch[i]);
+	usleep(200 * 1000);
+	w = writer_fork(0);
+	for (i = 0; i < LINKS; i++)
+		got[i] = call_wait(kids[i]);
+	CHECK_INT(got[0], IDEM_DONE + 20);
+	CHECK_INT(got[1], IDEM_REPLAYED + 20);
+	CHECK_INT(got[2], IDEM_MISMATCH);
+	CHECK_INT(got[3], IDEM_REFUSED + 40);
+	CHECK_INT(got[4], IDEM_DONE + 20);
+	CHECK_INT(got[5], IDEM_REFUSED + 40);
+	/* The two creates, each once; the refused ones left nothing. */
+	CHECK_INT(count("SELECT count(*) FROM todos"), 2);
+	CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'first'"), 1);
+	CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'keyless'"), 1);
+	CHECK_INT(count("SELECT count(*) FROM todos WHERE version > 1"), 0);
+	CHECK_INT(count("SELECT count(*) FROM idempotency_keys WHERE key = 'k1' AND status = 201"), 1);
+	CHECK_INT(count("SELECT count(*) FROM idempotency_keys"), 1);
+	writer_stop(w);
+
+	/*
+	 * An answer to an operation given up on: a worker killed while it
+	 * waits leaves its answer on the socket, and the next worker on that
+	 * link skips it and waits for its own.
+	 */
+	if (links_open() == -1)
+		return 1;
+	w = writer_fork(300);
+	{
+		struct call	 c1 = { OP_CREATE, 0, "k2", "second", NULL };
+		struct call	 c2 = { OP_CREATE, 0, "k3", "third", NULL };
+		pid_t		 a;
+
+		a = call_fork(0, &c1);
+		usleep(100 * 1000);
+		kill(a, SIGKILL);
+		CHECK_INT(call_wait(a), -1);
+		a = call_fork(0, &c2);
+		CHECK_INT(call_wait(a), IDEM_DONE + 20);
+		/* The killed worker's operation ran all the same, once. */
+		CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'second'"), 1);
+		CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'third'"), 1);
+	}
+	writer_stop(w);
+
+	/* A writer killed while it holds an operation: the worker hears at once. */
+	if (links_open() == -1)
+		return 1;
+	w = writer_fork(3000);
+	{
+		struct call	 c = { OP_CREATE, 0, "k4", "fourth", NULL };
+		struct timespec	 t0, t1;
+		pid_t		 a;
+		int		 status;
+
+		a = call_fork(2, &c);
+		usleep(300 * 1000);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		kill(w, SIGKILL);
+		waitpid(w, &status, 0);
+		CHECK_INT(call_wait(a), IDEM_ERROR);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		CHECK(t1.tv_sec - t0.tv_sec < 2);
+		/* Its transaction never committed. */
+		CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'fourth'"), 0);
+		CHECK_INT(count("SELECT count(*) FROM idempotency_keys WHERE key = 'k4'"), 0);
+		for (i = 0; i < LINKS; i++)
+			close(links[i][0]);
+	}
+	CHECK_INT(count("SELECT count(*) FROM todos"), 4);
+
+	unlink(path);
+	{
+		char	 p[96];
+
+		snprintf(p, sizeof(p), "%s-wal", path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-writer", path);
+		unlink(p);
+	}
+	CHECK_DONE();
+}
