@@ -79,10 +79,10 @@ enum stmt {
 	STMT_TODO_DELETE,
 	STMT_TODO_LIST,
 	STMT_TODO_LIST_BEFORE,
+	STMT_KEY_EXPIRY,
 	STMT_KEY_EXPIRE,
 	STMT_KEY_CLAIM,
 	STMT_KEY_GET,
-	STMT_KEY_FINISH,
 	STMT_KEY_PURGE,
 	STMT_KEY_NEXT_EXPIRY,
 	STMT__MAX
@@ -119,18 +119,17 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT " TODO_COLS " FROM todos ORDER BY id DESC LIMIT ?1",
 	/* STMT_TODO_LIST_BEFORE: the next page of a keyset pagination */
 	"SELECT " TODO_COLS " FROM todos WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
+	/* STMT_KEY_EXPIRY */
+	"SELECT expires_at FROM idempotency_keys WHERE scope = ?2 AND key = ?1",
 	/* STMT_KEY_EXPIRE: an expired key counts as new */
 	"DELETE FROM idempotency_keys WHERE scope = ?3 AND key = ?1 AND expires_at <= ?2",
-	/* STMT_KEY_CLAIM: the UNIQUE key, not a prior SELECT, decides who runs */
-	"INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, status,"
-	" created_at, expires_at) VALUES (?7, ?1, ?2, ?3, ?4, 0, ?5, ?6)"
-	" ON CONFLICT (scope, key) DO NOTHING",
+	/* STMT_KEY_CLAIM: the whole record at once; the UNIQUE key still guards it */
+	"INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, todo_id, status,"
+	" headers, body, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	" ?10, ?11)",
 	/* STMT_KEY_GET */
 	"SELECT method, path, fingerprint, status, headers, body, expires_at"
 	" FROM idempotency_keys WHERE scope = ?2 AND key = ?1",
-	/* STMT_KEY_FINISH */
-	"UPDATE idempotency_keys SET todo_id = ?2, status = ?3, headers = ?4, body = ?5"
-	" WHERE scope = ?6 AND key = ?1",
 	/* STMT_KEY_PURGE: bounded, so each write pays a small and fixed share */
 	"DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys"
 	" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)",
@@ -719,44 +718,31 @@ db_todo_list(struct db *db, int64_t before, unsigned limit, struct todo **items,
 }
 
 /* Inserts a claim row: DB_OK, DB_EXISTS when the key has a row, or an error. */
-static enum db_res
-key_insert(struct db *db, const char *scope, const char *key, const char *method,
-    const char *path, const char *fingerprint, int64_t now, int64_t expires)
+enum db_res
+db_key_claim(struct db *db, const char *scope, const char *key, int64_t now)
 {
-	sqlite3_stmt	*st = db->stmt[STMT_KEY_CLAIM];
-	enum db_res	 rc;
+	sqlite3_stmt	*st = db->stmt[STMT_KEY_EXPIRY];
+	int64_t		 expires;
+	int		 rc;
 
 	bind_text(st, 1, key);
-	bind_text(st, 2, method);
-	bind_text(st, 3, path);
-	bind_text(st, 4, fingerprint);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, expires);
-	bind_text(st, 7, scope);
-	if ((rc = db_exec(db, STMT_KEY_CLAIM)) != DB_OK)
-		return rc;
-	return sqlite3_changes(db->h) == 1 ? DB_OK : DB_EXISTS;
-}
-
-enum db_res
-db_key_claim(struct db *db, const char *scope, const char *key, const char *method,
-    const char *path, const char *fingerprint, int64_t now, int64_t expires)
-{
-	sqlite3_stmt	*st = db->stmt[STMT_KEY_EXPIRE];
-	enum db_res	 rc;
-
-	rc = key_insert(db, scope, key, method, path, fingerprint, now, expires);
-	if (rc != DB_EXISTS)
-		return rc;
-	/* The key has a row: when it has expired, replace it. */
+	bind_text(st, 2, scope);
+	rc = sqlite3_step(st);
+	expires = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE)
+		return DB_OK;
+	if (rc != SQLITE_ROW)
+		return db_map(rc) == DB_OK ? DB_ERROR : db_map(rc);
+	if (expires > now)
+		return DB_EXISTS;
+	/* The key has a row, expired: it counts as new. */
+	st = db->stmt[STMT_KEY_EXPIRE];
 	bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now);
 	bind_text(st, 3, scope);
-	if ((rc = db_exec(db, STMT_KEY_EXPIRE)) != DB_OK)
-		return rc;
-	if (sqlite3_changes(db->h) == 0)
-		return DB_EXISTS;
-	return key_insert(db, scope, key, method, path, fingerprint, now, expires);
+	return db_exec(db, STMT_KEY_EXPIRE);
 }
 
 enum db_res
@@ -795,21 +781,27 @@ db_key_get(struct db *db, const char *scope, const char *key, struct db_key *k)
 }
 
 enum db_res
-db_key_finish(struct db *db, const char *scope, const char *key, int64_t todo_id,
-    int status, const char *headers, const void *body, size_t len)
+db_key_record(struct db *db, const char *scope, const char *key, const char *method,
+    const char *path, const char *fingerprint, int64_t todo_id, int status,
+    const char *headers, const void *body, size_t len, int64_t now, int64_t expires)
 {
-	sqlite3_stmt	*st = db->stmt[STMT_KEY_FINISH];
+	sqlite3_stmt	*st = db->stmt[STMT_KEY_CLAIM];
 
-	bind_text(st, 1, key);
+	bind_text(st, 1, scope);
+	bind_text(st, 2, key);
+	bind_text(st, 3, method);
+	bind_text(st, 4, path);
+	bind_text(st, 5, fingerprint);
 	if (todo_id > 0)
-		sqlite3_bind_int64(st, 2, todo_id);
+		sqlite3_bind_int64(st, 6, todo_id);
 	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_int(st, 3, status);
-	bind_text(st, 4, headers);
-	sqlite3_bind_blob(st, 5, len > 0 ? body : "", (int)len, SQLITE_STATIC);
-	bind_text(st, 6, scope);
-	return db_exec(db, STMT_KEY_FINISH);
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_int(st, 7, status);
+	bind_text(st, 8, headers);
+	sqlite3_bind_blob(st, 9, len > 0 ? body : "", (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_int64(st, 11, expires);
+	return db_exec(db, STMT_KEY_CLAIM);
 }
 
 enum db_res

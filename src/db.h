@@ -97,18 +97,21 @@ enum db_res	 db_todo_list(struct db *, int64_t before, unsigned limit,
 
 /*
  * Keys are per scope (the client that sent them; "" for anonymous ones).
- * Claims key for a new operation: inserts its row unless one is there
- * (the UNIQUE key decides). DB_OK when claimed, DB_EXISTS when not.
- * A row expired at now is replaced, so an expired key counts as new.
+ * Inside a write transaction, so nothing comes between the check and the
+ * record: db_key_claim is DB_OK when key is free (a row expired at now is
+ * removed, so an expired key counts as new), DB_EXISTS when it has a row.
  */
-enum db_res	 db_key_claim(struct db *, const char *scope, const char *key,
+enum db_res	 db_key_claim(struct db *, const char *scope, const char *key, int64_t now);
+/*
+ * Records key with the request it was sent with and the response that
+ * operation produced. The UNIQUE key refuses a second record.
+ */
+enum db_res	 db_key_record(struct db *, const char *scope, const char *key,
 		    const char *method, const char *path, const char *fingerprint,
-		    int64_t now, int64_t expires);
+		    int64_t todo_id, int status, const char *headers, const void *body,
+		    size_t len, int64_t now, int64_t expires);
 /* Reads a key row (free with db_key_clear). */
 enum db_res	 db_key_get(struct db *, const char *scope, const char *key, struct db_key *);
-/* Records the response of the operation that claimed key. */
-enum db_res	 db_key_finish(struct db *, const char *scope, const char *key,
-		    int64_t todo_id, int status, const char *headers, const void *body, size_t len);
 /*
  * Removes at most limit expired key rows. A handle remembers the earliest
  * expiry it found and skips the work until then; a key written later

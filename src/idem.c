@@ -204,7 +204,7 @@ idem_lookup(struct db *db, const struct idem_op *op, struct resp *r, enum idem_r
 	/*
 	 * Retries are the common case for a known key: answer them from a
 	 * read, without queueing for the write lock. A key not yet recorded
-	 * is decided later, by the UNIQUE constraint inside the transaction.
+	 * is decided later, inside the write transaction.
 	 */
 	if (op->key == NULL)
 		return 0;
@@ -233,8 +233,7 @@ idem_apply(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struc
 	if ((rc = db_savepoint(db)) != DB_OK)
 		goto fail;
 	if (op->key != NULL) {
-		rc = db_key_claim(db, op->scope, op->key, op->method, op->path, op->fingerprint,
-		    op->now, op->now + op->ttl);
+		rc = db_key_claim(db, op->scope, op->key, op->now);
 		if (rc == DB_EXISTS) {
 			/* Another request recorded it first. */
 			if ((rc = db_key_get(db, op->scope, op->key, &k)) != DB_OK)
@@ -265,8 +264,9 @@ idem_apply(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struc
 			rc = DB_ERROR;
 			goto undo;
 		}
-		if ((rc = db_key_finish(db, op->scope, op->key, todo_id, r->status,
-		    h.data != NULL ? h.data : "", r->body.data, r->body.len)) != DB_OK)
+		if ((rc = db_key_record(db, op->scope, op->key, op->method, op->path,
+		    op->fingerprint, todo_id, r->status, h.data != NULL ? h.data : "",
+		    r->body.data, r->body.len, op->now, op->now + op->ttl)) != DB_OK)
 			goto undo;
 	}
 	if ((rc = db_release(db)) != DB_OK)

@@ -69,9 +69,9 @@ enum idem_res {
 };
 
 /*
- * Runs fn once for op: in one transaction, claims the key (its UNIQUE
- * constraint decides between concurrent requests), runs fn, and records
- * its response with the key. A key already recorded is replayed into
+ * Runs fn once for op: in one write transaction (one at a time, so it
+ * decides between concurrent requests), claims the key, runs fn, and
+ * records its response with the key. A key already recorded is replayed into
  * resp or reported as a mismatch without running fn.
  * idem_run is idem_lookup, then idem_apply in a transaction of its own.
  */

@@ -149,12 +149,27 @@ op_run(struct db *db, void *arg, struct resp *r, int64_t *todo_id)
 		step = STEP_DONE;
 		goto out;
 	}
+	if (op->kind == OP_CREATE) {
+		/* The row as inserted: its fields are all known here. */
+		t.id = id;
+		t.title = op->in->title;
+		t.description = op->in->description;
+		t.is_completed = op->in->is_completed ? 1 : 0;
+		t.version = 1;
+		memcpy(t.created_at, now, sizeof(t.created_at));
+		memcpy(t.updated_at, now, sizeof(t.updated_at));
+		rc = op_todo_json(r, 201, &t) == -1 ? DB_ERROR : DB_OK;
+		memset(&t, 0, sizeof(t));	/* the strings are op's */
+		if (rc != DB_OK)
+			goto out;
+		snprintf(r->location, sizeof(r->location), "/todos/%lld", (long long)id);
+		step = STEP_DONE;
+		goto out;
+	}
 	if (db_todo_get(db, id, &t) != DB_OK)
 		goto out;
-	if (op_todo_json(r, op->kind == OP_CREATE ? 201 : 200, &t) == -1)
+	if (op_todo_json(r, 200, &t) == -1)
 		goto out;
-	if (op->kind == OP_CREATE)
-		snprintf(r->location, sizeof(r->location), "/todos/%lld", (long long)id);
 	step = STEP_DONE;
 out:
 	todo_clear(&t);
