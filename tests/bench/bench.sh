@@ -119,7 +119,8 @@ wait_up "http://127.0.0.1:$PORT_B/"
 wait_up "http://127.0.0.1:$PORT_P/healthz"
 
 rss() {
-    # peak RSS (VmHWM) of each worker and of master + workers, in KiB
+    # the largest peak RSS (VmHWM) of one child (a worker or the writer), and
+    # that of the whole program (master, workers and writer), in KiB
     local w total=0 max=0 v
     for w in $PRODUCT_PID $(pgrep -P "$PRODUCT_PID"); do
         v=$(awk '/VmHWM/ {print $2}' "/proc/$w/status")
@@ -245,9 +246,9 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
         "(rate × TTL = $(echo "$(med ttl keyed_create 16 4)" | awk '{printf "%.0f", $1 * 2}'))."
     echo
     n=$(($(echo $CONNS | wc -w) * $(echo $WORKLOADS | wc -w) * DUR))
-    echo "Memory (peak RSS, VmHWM): after round 1, ${n} s of load on the product: worker" \
+    echo "Memory (peak RSS, VmHWM): after round 1, ${n} s of load on the product: largest process (a worker or the writer)" \
         "$rss_w1 KiB, whole program $rss_t1 KiB; after all $ROUNDS rounds, $((n * ROUNDS)) s:" \
-        "peak RSS per worker $((rss_w / 1024)) MiB ($rss_w KiB), whole program $((rss_t / 1024)) MiB ($rss_t KiB)."
+        "largest process $((rss_w / 1024)) MiB ($rss_w KiB), whole program $((rss_t / 1024)) MiB ($rss_t KiB)."
 } > "$T/table.md"
 mkdir -p "$(dirname "$OUT")"
 cp "$T/table.md" "$OUT"
