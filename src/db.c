@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "db.h"
 
 /* Numbered schema steps; PRAGMA user_version records how many have run. */
@@ -401,15 +402,6 @@ log_sync(struct db *db)
 /* How long one process may hold the syncer word before others take over. */
 #define SYNC_HOLD_MS	1000
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits (at most 10 ms) while the shared word *w still holds v. */
 static void
 futex_wait(uint32_t *w, uint32_t v)
@@ -454,13 +446,13 @@ sync_upto(struct db *db, uint64_t seq)
 			break;
 		if (who != last) {
 			last = who;
-			since = mono_ms();
+			since = clock_mono_ms();
 		}
 		/*
 		 * Its syncer died, or has held the word for a second (its pid
 		 * reused?): take over. Two syncs at once are only wasted work.
 		 */
-		if ((mono_ms() - since >= SYNC_HOLD_MS ||
+		if ((clock_mono_ms() - since >= SYNC_HOLD_MS ||
 		    (kill((pid_t)who, 0) == -1 && errno == ESRCH)) &&
 		    __atomic_compare_exchange_n(&c->syncer, &who, db->pid, 0,
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

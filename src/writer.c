@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "writer.h"
 
 /*
@@ -62,15 +63,6 @@ static const char *const ctypes[] = {
 
 /* The longest a worker waits; the writer answers BUSY well before. */
 #define WAIT_MAX_MS	60000
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 enum idem_res
 writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct resp *r)
@@ -171,9 +163,9 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 
 	pfd.fd = l->fd;
 	pfd.events = POLLIN;
-	deadline = mono_ms() + WAIT_MAX_MS;
+	deadline = clock_mono_ms() + WAIT_MAX_MS;
 	for (;;) {
-		switch (poll(&pfd, 1, (int)(deadline - mono_ms()))) {
+		switch (poll(&pfd, 1, (int)(deadline - clock_mono_ms()))) {
 		case -1:
 			if (errno != EINTR) {
 				perror("waiting for the writer");
@@ -181,7 +173,7 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 			}
 			continue;
 		case 0:
-			if (mono_ms() < deadline)
+			if (clock_mono_ms() < deadline)
 				continue;
 			fprintf(stderr, "%s %s: the writer did not answer\n", iop->method, iop->path);
 			return IDEM_ERROR;
