@@ -38,5 +38,5 @@ for mode in full group normal; do
 done
 grep -q "^Product over peer at 16 connections: keyed_create" "$table" ||
     { echo "FAIL: no comparison with the peer" >&2; exit 1; }
-grep -q "peak RSS per worker" "$table" || { echo "FAIL: no memory figures" >&2; exit 1; }
+grep -Eq "largest process [0-9]+ MiB \([0-9]+ KiB\), whole program [0-9]+ MiB" "$table" || { echo "FAIL: no memory figures" >&2; exit 1; }
 echo "$((checks + 2)) passed, 0 failed"
