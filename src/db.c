@@ -148,6 +148,7 @@ struct db {
 	struct commits	*commits;	/* mapped from the lock file, or NULL */
 	uint32_t	 pid;		/* this process, as named in commits->syncer */
 	int64_t		 purge_after;	/* no key seen to expire before this */
+	int		 undo_failed;	/* a savepoint could not be undone: no commit */
 };
 
 /*
@@ -378,6 +379,7 @@ db_begin(struct db *db)
 
 	if (writer_lock(db) == -1)
 		return DB_BUSY;
+	db->undo_failed = 0;
 	if ((rc = db_exec(db, STMT_BEGIN)) != DB_OK)
 		writer_unlock(db);
 	return rc;
@@ -491,7 +493,10 @@ db_commit(struct db *db)
 		__atomic_store_n(&c->written, seq - 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&c->started, seq, __ATOMIC_RELEASE);
 	}
-	if ((rc = db_exec(db, STMT_COMMIT)) != DB_OK)
+	if (db->undo_failed) {
+		db_exec(db, STMT_ROLLBACK);
+		rc = DB_ERROR;
+	} else if ((rc = db_exec(db, STMT_COMMIT)) != DB_OK)
 		db_rollback(db);
 	if (c != NULL)
 		__atomic_store_n(&c->written, seq, __ATOMIC_RELEASE);
@@ -516,8 +521,11 @@ db_release(struct db *db)
 void
 db_rollback_to(struct db *db)
 {
-	if (db_exec(db, STMT_ROLLBACK_TO) == DB_OK)
-		db_exec(db, STMT_RELEASE);
+	if (db_exec(db, STMT_ROLLBACK_TO) != DB_OK || db_exec(db, STMT_RELEASE) != DB_OK) {
+		/* What it did could stay in the transaction: it must not commit. */
+		fprintf(stderr, "undoing an operation failed: %s\n", db_errmsg(db));
+		db->undo_failed = 1;
+	}
 }
 
 void

@@ -67,7 +67,8 @@ void		 db_rollback(struct db *);
 /*
  * Savepoints, for several operations in one transaction, each of them
  * all-or-nothing: db_savepoint before one, then db_release to keep its
- * changes or db_rollback_to to undo them. They do not nest.
+ * changes or db_rollback_to to undo them. They do not nest. Should an
+ * undo fail, db_commit rolls the whole transaction back and fails.
  */
 enum db_res	 db_savepoint(struct db *);
 enum db_res	 db_release(struct db *);

@@ -119,6 +119,7 @@ main(void)
 	uint32_t	 who = 1;
 	int64_t		 now = 1000000;
 	pid_t		 dead;
+	int64_t		 id;
 	int		 fd;
 
 	snprintf(path, sizeof(path), "/tmp/todo-store-XXXXXX");
@@ -274,6 +275,31 @@ main(void)
 	CHECK_INT(count("idempotency_keys"), 1);
 	CHECK(db_key_purge(db, now + 1090, 16) == DB_OK);
 	CHECK_INT(count("idempotency_keys"), 0);
+
+	/*
+	 * Savepoints: an undone operation leaves nothing, a kept one commits;
+	 * an undo that fails (here: no savepoint to go back to) makes the
+	 * commit fail and take back the whole transaction.
+	 */
+	n = (uint64_t)count("todos");
+	CHECK(db_begin(db) == DB_OK);
+	CHECK(db_savepoint(db) == DB_OK);
+	CHECK(db_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id) == DB_OK);
+	db_rollback_to(db);
+	CHECK(db_savepoint(db) == DB_OK);
+	CHECK(db_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id) == DB_OK);
+	CHECK(db_release(db) == DB_OK);
+	CHECK(db_commit(db) == DB_OK);
+	CHECK_INT(count("todos"), (long)n + 1);
+	CHECK(db_begin(db) == DB_OK);
+	CHECK(db_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id) == DB_OK);
+	db_rollback_to(db);
+	CHECK(db_commit(db) == DB_ERROR);
+	CHECK_INT(count("todos"), (long)n + 1);
+	CHECK(db_begin(db) == DB_OK);
+	CHECK(db_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id) == DB_OK);
+	CHECK(db_commit(db) == DB_OK);
+	CHECK_INT(count("todos"), (long)n + 2);
 
 	todo_in_clear(&in);
 	todo_in_clear(&patch);
