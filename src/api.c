@@ -126,8 +126,8 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	struct buf	 canon = { 0 };
 	struct idem_op	 iop = { 0 };
 	struct op	 op = { 0 };
-	char		 key[IDEM_KEY_MAX + 1], fp[65], scope[IDEM_SCOPE_MAX];
-	int		 rc = -1;
+	char		 key[IDEM_KEY_MAX + 1], fp[65], raw[65], scope[IDEM_SCOPE_MAX];
+	int		 rc = -1, looked = 0;
 	enum idem_res	 res;
 
 	if (kind != OP_DELETE && req->ctype != CTYPE_JSON &&
@@ -151,6 +151,26 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 		goto out;
 	}
 
+	idem_scope(req->bearer, req->session, scope);
+	iop.scope = scope;
+	iop.method = http_method_name(req->method);
+	iop.path = req->path;
+	iop.now = (int64_t)time(NULL);
+	iop.ttl = app->cfg->key_ttl;
+	if (iop.key != NULL && kind != OP_DELETE) {
+		/* A retry resends the same bytes: known without parsing them. */
+		idem_fingerprint("bytes", req->body.data != NULL ? req->body.data : "",
+		    req->body.len, raw);
+		iop.raw_fingerprint = raw;
+		switch (idem_lookup(app->db, &iop, r, &res)) {
+		case 1:
+			goto answered;
+		case 0:
+			looked = 1;	/* not recorded yet */
+			break;
+		}
+	}
+
 	if (kind != OP_DELETE) {
 		switch (json_todo_parse(req->body.data, req->body.len, modes[kind], &in, &err,
 		    iop.key != NULL ? &canon : NULL)) {
@@ -169,19 +189,14 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	}
 
 	idem_fingerprint("json", canon.data != NULL ? canon.data : "", canon.len, fp);
-	idem_scope(req->bearer, req->session, scope);
-	iop.scope = scope;
-	iop.method = http_method_name(req->method);
-	iop.path = req->path;
 	iop.fingerprint = fp;
-	iop.now = (int64_t)time(NULL);
-	iop.ttl = app->cfg->key_ttl;
 	op.kind = kind;
 	op.out = OUT_JSON;
 	op.id = req->id;
 	op.in = &in;
 	op.if_match = req->if_match;
-	res = writer_change(app, &iop, &op, r);
+	res = writer_change(app, &iop, &op, r, looked);
+answered:
 	req->outcome = idem_outcome(res, iop.key != NULL);
 	rc = api_outcome(res, iop.key != NULL, r);
 out:

@@ -62,6 +62,8 @@ static const char *const migrations[] = {
 	"DROP TABLE idempotency_keys;"
 	"ALTER TABLE idempotency_keys_2 RENAME TO idempotency_keys;"
 	"CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);",
+	/* 3: a retry that resends the very bytes is known without parsing them. */
+	"ALTER TABLE idempotency_keys ADD COLUMN raw_fingerprint TEXT;",
 };
 
 #define MIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -126,10 +128,10 @@ static const char *const stmts[STMT__MAX] = {
 	"DELETE FROM idempotency_keys WHERE scope = ?3 AND key = ?1 AND expires_at <= ?2",
 	/* STMT_KEY_CLAIM: the whole record at once; the UNIQUE key still guards it */
 	"INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, todo_id, status,"
-	" headers, body, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	" ?10, ?11)",
+	" headers, body, created_at, expires_at, raw_fingerprint) VALUES (?1, ?2, ?3, ?4, ?5,"
+	" ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	/* STMT_KEY_GET */
-	"SELECT method, path, fingerprint, status, headers, body, expires_at"
+	"SELECT method, path, fingerprint, status, headers, body, expires_at, raw_fingerprint"
 	" FROM idempotency_keys WHERE scope = ?2 AND key = ?1",
 	/* STMT_KEY_PURGE: bounded, so each write pays a small and fixed share */
 	"DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys"
@@ -763,7 +765,9 @@ db_key_get(struct db *db, const char *scope, const char *key, struct db_key *k)
 		if ((k->method = col_dup(st, 0)) == NULL ||
 		    (k->path = col_dup(st, 1)) == NULL ||
 		    (k->fingerprint = col_dup(st, 2)) == NULL ||
-		    (k->headers = col_dup(st, 4)) == NULL)
+		    (k->headers = col_dup(st, 4)) == NULL ||
+		    (sqlite3_column_type(st, 7) != SQLITE_NULL &&
+		    (k->raw_fingerprint = col_dup(st, 7)) == NULL))
 			res = DB_ERROR;
 		blob = sqlite3_column_blob(st, 5);
 		if (res == DB_OK && buf_append(&k->body, blob != NULL ? blob : "",
@@ -782,8 +786,9 @@ db_key_get(struct db *db, const char *scope, const char *key, struct db_key *k)
 
 enum db_res
 db_key_record(struct db *db, const char *scope, const char *key, const char *method,
-    const char *path, const char *fingerprint, int64_t todo_id, int status,
-    const char *headers, const void *body, size_t len, int64_t now, int64_t expires)
+    const char *path, const char *fingerprint, const char *raw_fingerprint,
+    int64_t todo_id, int status, const char *headers, const void *body, size_t len,
+    int64_t now, int64_t expires)
 {
 	sqlite3_stmt	*st = db->stmt[STMT_KEY_CLAIM];
 
@@ -801,6 +806,7 @@ db_key_record(struct db *db, const char *scope, const char *key, const char *met
 	sqlite3_bind_blob(st, 9, len > 0 ? body : "", (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, now);
 	sqlite3_bind_int64(st, 11, expires);
+	bind_text(st, 12, raw_fingerprint);
 	return db_exec(db, STMT_KEY_CLAIM);
 }
 
@@ -839,6 +845,7 @@ db_key_clear(struct db_key *k)
 	free(k->path);
 	free(k->fingerprint);
 	free(k->headers);
+	free(k->raw_fingerprint);
 	buf_free(&k->body);
 	memset(k, 0, sizeof(*k));
 }

@@ -39,6 +39,7 @@ struct db_key {
 	char	*method;
 	char	*path;
 	char	*fingerprint;
+	char	*raw_fingerprint;	/* of the body's bytes as sent; NULL when not kept */
 	int	 status;
 	int64_t	 expires_at;	/* unix seconds */
 	char	*headers;	/* "Name: value\r\n" lines */
@@ -109,8 +110,9 @@ enum db_res	 db_key_claim(struct db *, const char *scope, const char *key, int64
  */
 enum db_res	 db_key_record(struct db *, const char *scope, const char *key,
 		    const char *method, const char *path, const char *fingerprint,
-		    int64_t todo_id, int status, const char *headers, const void *body,
-		    size_t len, int64_t now, int64_t expires);
+		    const char *raw_fingerprint, int64_t todo_id, int status,
+		    const char *headers, const void *body, size_t len, int64_t now,
+		    int64_t expires);
 /* Reads a key row (free with db_key_clear). */
 enum db_res	 db_key_get(struct db *, const char *scope, const char *key, struct db_key *);
 /*

@@ -172,6 +172,14 @@ replay(const struct db_key *k, struct resp *r)
 	return buf_append(&r->body, k->body.data, k->body.len);
 }
 
+/* Whether the request resends the very body bytes the record was made from. */
+static int
+same_bytes(const struct idem_op *op, const struct db_key *k)
+{
+	return op->raw_fingerprint != NULL && k->raw_fingerprint != NULL &&
+	    strcmp(op->raw_fingerprint, k->raw_fingerprint) == 0;
+}
+
 /*
  * Replays or refuses a recorded key. A record committed a moment ago may
  * still be on its way to disk (group commit): with durable set it is
@@ -183,7 +191,7 @@ recorded(struct db *db, const struct idem_op *op, const struct db_key *k, struct
     int durable)
 {
 	if (strcmp(k->method, op->method) != 0 || strcmp(k->path, op->path) != 0 ||
-	    strcmp(k->fingerprint, op->fingerprint) != 0)
+	    (!same_bytes(op, k) && strcmp(k->fingerprint, op->fingerprint) != 0))
 		return IDEM_MISMATCH;
 	if (durable && db_durable(db) != DB_OK)
 		return IDEM_ERROR;
@@ -209,7 +217,11 @@ idem_lookup(struct db *db, const struct idem_op *op, struct resp *r, enum idem_r
 	if (op->key == NULL)
 		return 0;
 	rc = db_key_get(db, op->scope, op->key, &k);
-	if (rc == DB_OK && k.expires_at > op->now)
+	if (rc == DB_OK && k.expires_at > op->now && op->fingerprint == NULL &&
+	    !(same_bytes(op, &k) && strcmp(k.method, op->method) == 0 &&
+	    strcmp(k.path, op->path) == 0))
+		answered = -1;	/* the full check, after the body is validated */
+	else if (rc == DB_OK && k.expires_at > op->now)
 		*res = recorded(db, op, &k, r, 1);
 	else if (rc == DB_BUSY)
 		*res = IDEM_BUSY;
@@ -265,7 +277,7 @@ idem_apply(struct db *db, const struct idem_op *op, idem_fn fn, void *arg, struc
 			goto undo;
 		}
 		if ((rc = db_key_record(db, op->scope, op->key, op->method, op->path,
-		    op->fingerprint, todo_id, r->status, h.data != NULL ? h.data : "",
+		    op->fingerprint, op->raw_fingerprint, todo_id, r->status, h.data != NULL ? h.data : "",
 		    r->body.data, r->body.len, op->now, op->now + op->ttl)) != DB_OK)
 			goto undo;
 	}

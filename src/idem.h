@@ -41,7 +41,8 @@ struct idem_op {
 	const char	*key;		/* the parsed key, or NULL to run without one */
 	const char	*method;
 	const char	*path;
-	const char	*fingerprint;	/* with a key */
+	const char	*fingerprint;	/* with a key; NULL until known (idem_lookup) */
+	const char	*raw_fingerprint; /* of the body's bytes as sent, or NULL */
 	int64_t		 now;		/* unix seconds */
 	int64_t		 ttl;		/* seconds a key is kept */
 };
@@ -81,7 +82,10 @@ enum idem_res	idem_run(struct db *, const struct idem_op *, idem_fn, void *arg,
 /*
  * The read before any write: a recorded key, unexpired, is replayed (its
  * record synced first) or refused as a mismatch. 1 with *res set when op
- * is answered so; 0 when it has to run.
+ * is answered so; 0 when it has to run. Without a fingerprint in op, only
+ * a retry that resends the same bytes to the same method and path is
+ * answered (by raw_fingerprint); any other record gives -1: validate the
+ * body, then decide with its canonical fingerprint.
  */
 int		idem_lookup(struct db *, const struct idem_op *, struct resp *,
 		    enum idem_res *res);

@@ -218,7 +218,7 @@ form_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
 	iop.now = (int64_t)time(NULL);
 	iop.ttl = app->cfg->key_ttl;
 
-	res = writer_change(app, &iop, op, r);
+	res = writer_change(app, &iop, op, r, 0);
 	req->outcome = idem_outcome(res, key != NULL);
 	switch (res) {
 	case IDEM_DONE:

@@ -23,6 +23,7 @@ enum wstr {
 	WS_METHOD,
 	WS_PATH,
 	WS_FINGERPRINT,
+	WS_RAW_FINGERPRINT,
 	WS_IF_MATCH,
 	WS_TITLE,
 	WS_DESCRIPTION,
@@ -65,13 +66,14 @@ static const char *const ctypes[] = {
 #define WAIT_MAX_MS	60000
 
 enum idem_res
-writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct resp *r)
+writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct resp *r,
+    int looked)
 {
 	enum idem_res	 res;
 
 	if (app->writer == NULL)
 		return idem_run(app->db, iop, op_run, op, r);
-	if (idem_lookup(app->db, iop, r, &res))
+	if (!looked && idem_lookup(app->db, iop, r, &res) == 1)
 		return res;
 	return writer_call(app->writer, iop, op, r);
 }
@@ -137,6 +139,7 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 	n = put_str(&h, WS_METHOD, iop->method, iov, n);
 	n = put_str(&h, WS_PATH, iop->path, iov, n);
 	n = put_str(&h, WS_FINGERPRINT, iop->fingerprint, iov, n);
+	n = put_str(&h, WS_RAW_FINGERPRINT, iop->raw_fingerprint, iov, n);
 	n = put_str(&h, WS_IF_MATCH, op->if_match, iov, n);
 	if (op->in != NULL) {
 		h.set = op->in->set;
@@ -244,6 +247,7 @@ item_parse(struct item *it, size_t n)
 	it->iop.method = s[WS_METHOD];
 	it->iop.path = s[WS_PATH];
 	it->iop.fingerprint = s[WS_FINGERPRINT];
+	it->iop.raw_fingerprint = s[WS_RAW_FINGERPRINT];
 	it->iop.now = h.now;
 	it->iop.ttl = h.ttl;
 	it->in.set = h.set;

@@ -32,11 +32,12 @@ struct writer_link {
 
 /*
  * Runs one change. Under FastCGI (app->writer set): a recorded key is
- * answered here from a read; anything else is sent to the writer. As
+ * answered here from a read (skipped when looked is set: the caller's own
+ * idem_lookup found no record); anything else is sent to the writer. As
  * plain CGI: idem_run() on this process's own handle.
  */
 enum idem_res	writer_change(struct app *, const struct idem_op *, struct op *,
-		    struct resp *);
+		    struct resp *, int looked);
 
 /*
  * Sends op to the writer and waits for its answer in resp. Only the writer

@@ -120,6 +120,7 @@ main(void)
 	int64_t		 now = 1000000;
 	pid_t		 dead;
 	int64_t		 id;
+	enum idem_res	 res;
 	int		 fd;
 
 	snprintf(path, sizeof(path), "/tmp/todo-store-XXXXXX");
@@ -275,6 +276,35 @@ main(void)
 	CHECK_INT(count("idempotency_keys"), 1);
 	CHECK(db_key_purge(db, now + 1090, 16) == DB_OK);
 	CHECK_INT(count("idempotency_keys"), 0);
+
+	/*
+	 * A retry that resends the very bytes is answered before its body is
+	 * parsed; other bytes, another path or a record without the raw
+	 * fingerprint (from before it was kept) need the full check.
+	 */
+	iop = keyed("r1", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 2000);
+	iop.raw_fingerprint = "raw-a";
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &first), IDEM_DONE);
+	iop.fingerprint = NULL;
+	CHECK_INT(idem_lookup(db, &iop, &again, &res), 1);
+	CHECK_INT(res, IDEM_REPLAYED);
+	CHECK(again.replayed);
+	CHECK_INT(again.body.len, first.body.len);
+	CHECK(memcmp(again.body.data, first.body.data, first.body.len) == 0);
+	iop.raw_fingerprint = "raw-b";
+	CHECK_INT(idem_lookup(db, &iop, &again, &res), -1);
+	iop.raw_fingerprint = "raw-a";
+	iop.path = "/todos/1";
+	CHECK_INT(idem_lookup(db, &iop, &again, &res), -1);
+	iop = keyed("r2", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 2000);
+	iop.fingerprint = NULL;
+	iop.raw_fingerprint = "raw-a";
+	CHECK_INT(idem_lookup(db, &iop, &again, &res), 0);
+	iop = keyed("r3", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 2000);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &first), IDEM_DONE);
+	iop.fingerprint = NULL;
+	iop.raw_fingerprint = "raw-a";
+	CHECK_INT(idem_lookup(db, &iop, &again, &res), -1);
 
 	/*
 	 * Savepoints: an undone operation leaves nothing, a kept one commits;
