@@ -66,7 +66,7 @@ $(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) $(BUILD)/flags
 	@mkdir -p $(OBJDIR)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) tests/unit/check.h $(BUILD)/flags
+$(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) $(wildcard tests/unit/*.h) $(BUILD)/flags
 	@mkdir -p $(UNITDIR)
 	$(CC) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 

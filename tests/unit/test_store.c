@@ -11,13 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "check.h"
 #include "db.h"
 #include "idem.h"
 #include "ops.h"
 #include "valid.h"
+#include "query.h"
 
 static char	 path[64];
 static char	 writer[80];
@@ -63,20 +62,10 @@ syncer(uint32_t *get, uint32_t set)
 static long
 count(const char *table)
 {
-	sqlite3		*h;
-	sqlite3_stmt	*st;
-	char		 sql[128];
-	long		 n = -1;
+	char	 sql[128];
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	if (sqlite3_open(path, &h) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
+	return query_number(path, sql);
 }
 
 /* An operation that inserts a todo, then fails: nothing may remain. */

@@ -15,13 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "check.h"
 #include "db.h"
 #include "idem.h"
 #include "ops.h"
 #include "writer.h"
+#include "query.h"
 
 #define LINKS	6
 
@@ -36,22 +35,11 @@ on_term(int sig)
 	stop = 1;
 }
 
-/* Counts rows with a separate connection, as an operator would see them. */
+/* A number read with a separate connection, as an operator would see it. */
 static long
 count(const char *sql)
 {
-	sqlite3		*h;
-	sqlite3_stmt	*st;
-	long		 n = -1;
-
-	if (sqlite3_open(path, &h) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
+	return query_number(path, sql);
 }
 
 static int
