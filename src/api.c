@@ -162,7 +162,7 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 		idem_fingerprint("bytes", req->body.data != NULL ? req->body.data : "",
 		    req->body.len, raw);
 		iop.raw_fingerprint = raw;
-		switch (idem_lookup(app->db, &iop, r, &res)) {
+		switch (writer_may_replay(app, &iop) ? idem_lookup(app->db, &iop, r, &res) : 0) {
 		case 1:
 			goto answered;
 		case 0:

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "idem.h"
 #include "io.h"
+#include "recent.h"
 #include "route.h"
 #include "tmpl.h"
 #include "writer.h"
@@ -202,13 +203,14 @@ struct procs {
 	int		 links[WORKERS_MAX][2];	/* [0] the worker's, [1] the writer's */
 	pid_t		 writer;
 	time_t		 writer_started;
+	struct recent	*recent;	/* shared by the writer and the workers */
 };
 
 /* A worker: its own store handle, then accept and serve until told to stop. */
 static int
 worker(const struct config *cfg, int sock, struct procs *p, int slot)
 {
-	struct writer_link	 link = { p->links[slot][0], 0 };
+	struct writer_link	 link = { p->links[slot][0], 0, p->recent };
 	struct app		 app = { cfg, NULL, &link };
 	struct io		 io;
 	struct timespec		 ts;
@@ -258,7 +260,7 @@ writer(const struct config *cfg, int sock, struct procs *p)
 	}
 	if ((db = db_open(cfg->db_path, cfg->busy_ms, cfg->sync)) == NULL)
 		return 1;
-	rc = writer_serve(db, fds, cfg->workers, &stopping);
+	rc = writer_serve(db, fds, cfg->workers, p->recent, &stopping);
 	db_close(db);
 	return rc == 0 ? 0 : 1;
 }
@@ -371,6 +373,9 @@ master(const struct config *cfg, int sock)
 	set_signal(SIGCHLD, on_child);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Without the hint every retry is replayed by the writer: slower, still right. */
+	if ((p.recent = recent_new()) == NULL)
+		perror("mapping the recent keys");
 	if (writer_start(cfg, sock, &p) == -1)
 		stopping = 1;
 	for (i = 0; i < cfg->workers && !stopping; i++) {
@@ -426,6 +431,7 @@ master(const struct config *cfg, int sock)
 	for (i = 0; i < cfg->workers; i++)
 		if (p.links[i][0] != -1)
 			close(p.links[i][0]);
+	recent_free(p.recent);
 	return 0;
 }
 

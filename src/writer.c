@@ -73,9 +73,19 @@ writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct 
 
 	if (app->writer == NULL)
 		return idem_run(app->db, iop, op_run, op, r);
-	if (!looked && idem_lookup(app->db, iop, r, &res) == 1)
+	if (!looked && writer_may_replay(app, iop) && idem_lookup(app->db, iop, r, &res) == 1)
 		return res;
 	return writer_call(app->writer, iop, op, r);
+}
+
+int
+writer_may_replay(const struct app *app, const struct idem_op *iop)
+{
+	if (iop->key == NULL)
+		return 0;
+	if (app->writer == NULL || app->writer->recent == NULL)
+		return 1;
+	return recent_has(app->writer->recent, iop->scope, iop->key);
 }
 
 /* Adds s to the request: its length in the head, its bytes and NUL to iov. */
@@ -353,7 +363,7 @@ batch_fail(struct item *items, int n, enum db_res rc)
  * failed commit takes every operation back, so none is answered as done.
  */
 static void
-batch_run(struct db *db, struct item *items, int n)
+batch_run(struct db *db, struct item *items, int n, struct recent *recent)
 {
 	enum db_res	 rc;
 	int		 i;
@@ -373,11 +383,19 @@ batch_run(struct db *db, struct item *items, int n)
 	if ((rc = db_commit(db)) != DB_OK) {
 		fprintf(stderr, "committing %d operations: %s\n", n, db_errmsg(db));
 		batch_fail(items, n, rc);
+		return;
 	}
+	/* Retries of these keys may now be replayed from a read. */
+	for (i = 0; i < n && recent != NULL; i++)
+		if (items[i].iop.key != NULL &&
+		    (items[i].res == IDEM_DONE || items[i].res == IDEM_REPLAYED ||
+		    items[i].res == IDEM_MISMATCH))
+			recent_add(recent, items[i].iop.scope, items[i].iop.key);
 }
 
 int
-writer_serve(struct db *db, const int *fds, int n, volatile sig_atomic_t *stop)
+writer_serve(struct db *db, const int *fds, int n, struct recent *recent,
+    volatile sig_atomic_t *stop)
 {
 	struct pollfd	*pfd = NULL;
 	struct item	*items = NULL;
@@ -401,18 +419,21 @@ writer_serve(struct db *db, const int *fds, int n, volatile sig_atomic_t *stop)
 			perror("writer: poll");
 			goto out;
 		}
-		/* Each worker has one operation out at a time; start the round at a new one. */
+		/*
+		 * A worker has one operation out at a time, so one read for each
+		 * ready socket (anything more, left by a worker that was killed
+		 * waiting, is there at the next poll). Start at a new one each round.
+		 */
 		count = 0;
 		for (k = 0; k < n && count < WRITER_BATCH; k++) {
 			i = (first + k) % n;
-			if (pfd[i].revents & POLLIN)
-				while (count < WRITER_BATCH && item_read(&items[count], fds[i], scratch))
-					count++;
+			if ((pfd[i].revents & POLLIN) && item_read(&items[count], fds[i], scratch))
+				count++;
 		}
 		first = (first + 1) % n;
 		if (count == 0)
 			continue;
-		batch_run(db, items, count);
+		batch_run(db, items, count, recent);
 		for (i = 0; i < count; i++) {
 			item_answer(&items[i]);
 			item_clear(&items[i]);

@@ -9,6 +9,7 @@
 #include "http.h"
 #include "idem.h"
 #include "ops.h"
+#include "recent.h"
 
 /*
  * The writer: under FastCGI, one process makes every change. A worker
@@ -28,12 +29,21 @@
 struct writer_link {
 	int		 fd;
 	uint64_t	 seq;	/* of the last operation sent */
+	struct recent	*recent;	/* keys the writer has lately seen; may be NULL */
 };
 
 /*
+ * 1 when a read of the key table is worth trying for iop's key: always as
+ * CGI, and under FastCGI when the writer may have seen the key lately.
+ * 0: the key is new to the writer, which decides it.
+ */
+int		writer_may_replay(const struct app *, const struct idem_op *);
+
+/*
  * Runs one change. Under FastCGI (app->writer set): a recorded key is
- * answered here from a read (skipped when looked is set: the caller's own
- * idem_lookup found no record); anything else is sent to the writer. As
+ * answered here from a read (skipped when looked is set, as the caller
+ * has looked already, or when writer_may_replay() says the writer has
+ * not seen the key); anything else is sent to the writer. As
  * plain CGI: idem_run() on this process's own handle.
  */
 enum idem_res	writer_change(struct app *, const struct idem_op *, struct op *,
@@ -50,8 +60,10 @@ enum idem_res	writer_call(struct writer_link *, const struct idem_op *, const st
 
 /*
  * The writer's loop over the n workers' sockets until *stop is set: 0, or
- * -1 when it cannot go on.
+ * -1 when it cannot go on. Each key it commits or replays is noted in
+ * recent (when not NULL) before the answer goes out.
  */
-int		writer_serve(struct db *, const int *fds, int n, volatile sig_atomic_t *stop);
+int		writer_serve(struct db *, const int *fds, int n, struct recent *,
+		    volatile sig_atomic_t *stop);
 
 #endif

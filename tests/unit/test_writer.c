@@ -3,7 +3,8 @@
  * its sockets: operations queued together run in one transaction, each
  * all-or-nothing; a key repeated inside that transaction replays; answers
  * to an operation a worker gave up on are skipped; a worker sees the writer
- * stop as the end of its socket.
+ * stop as the end of its socket; a retry of a key the writer noted is
+ * replayed from a read, without the writer, and any other goes to it.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -19,8 +20,9 @@
 #include "db.h"
 #include "idem.h"
 #include "ops.h"
-#include "writer.h"
 #include "query.h"
+#include "recent.h"
+#include "writer.h"
 
 #define LINKS	6
 
@@ -53,9 +55,12 @@ links_open(void)
 	return 0;
 }
 
-/* Forks the writer on every link's far end, then drops the parent's copies. */
+/*
+ * Forks the writer on every link's far end, noting keys in recent, then
+ * drops the parent's copies.
+ */
 static pid_t
-writer_fork(unsigned delay_ms)
+writer_fork(unsigned delay_ms, struct recent *recent)
 {
 	struct sigaction	 sa;
 	struct db		*db;
@@ -73,7 +78,7 @@ writer_fork(unsigned delay_ms)
 		}
 		if ((db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
 			_exit(1);
-		i = writer_serve(db, fds, LINKS, &stop);
+		i = writer_serve(db, fds, LINKS, recent, &stop);
 		db_close(db);
 		_exit(i == 0 ? 0 : 1);
 	}
@@ -103,13 +108,16 @@ struct call {
 };
 
 /*
- * Sends c through link i from a child process. Its exit status: the
- * result, plus ten times the status class, or 99 when the answer is broken.
+ * Sends c through link i from a child process: straight to the writer, or
+ * with hint set as a worker does, through writer_change(), which first
+ * reads the key when hint may have it. Its exit status: the result, plus
+ * ten times the status class, or 99 when the answer is broken.
  */
 static pid_t
-call_fork(int i, const struct call *c)
+call_fork(int i, const struct call *c, struct recent *hint)
 {
-	struct writer_link	 l = { links[i][0], 0 };
+	struct writer_link	 l = { links[i][0], 0, hint };
+	struct app		 app = { NULL, NULL, &l };
 	struct todo_in		 in = { 0 };
 	struct idem_op		 iop = { 0 };
 	struct op		 op = { 0 };
@@ -136,7 +144,12 @@ call_fork(int i, const struct call *c)
 	op.id = c->id;
 	op.in = &in;
 	op.if_match = c->if_match;
-	res = writer_call(&l, &iop, &op, &r);
+	if (hint == NULL)
+		res = writer_call(&l, &iop, &op, &r);
+	else if ((app.db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
+		_exit(98);
+	else
+		res = writer_change(&app, &iop, &op, &r, 0);
 	if ((res == IDEM_DONE || res == IDEM_REPLAYED) && (r.body.data == NULL ||
 	    strstr(r.body.data, c->title) == NULL || r.ctype == NULL ||
 	    strcmp(r.ctype, CTYPE_JSON_STR) != 0 || r.etag[0] != '"' ||
@@ -170,8 +183,11 @@ main(void)
 	pid_t		 w = -1, kids[LINKS];
 	int		 fd, i;
 	struct db	*db;
+	struct recent	*recent, *empty;	/* the writer's notes; none, as after a restart */
 
 	signal(SIGPIPE, SIG_IGN);
+	if ((recent = recent_new()) == NULL || (empty = recent_new()) == NULL)
+		return 1;
 	snprintf(path, sizeof(path), "/tmp/todo-writer-XXXXXX");
 	if ((fd = mkstemp(path)) == -1)
 		return 1;
@@ -187,9 +203,9 @@ main(void)
 	if (links_open() == -1)
 		return 1;
 	for (i = 0; i < LINKS; i++)
-		kids[i] = call_fork(i, &batch[i]);
+		kids[i] = call_fork(i, &batch[i], NULL);
 	usleep(200 * 1000);
-	w = writer_fork(0);
+	w = writer_fork(0, recent);
 	for (i = 0; i < LINKS; i++)
 		got[i] = call_wait(kids[i]);
 	CHECK_INT(got[0], IDEM_DONE + 20);
@@ -205,6 +221,9 @@ main(void)
 	CHECK_INT(count("SELECT count(*) FROM todos WHERE version > 1"), 0);
 	CHECK_INT(count("SELECT count(*) FROM idempotency_keys WHERE key = 'k1' AND status = 201"), 1);
 	CHECK_INT(count("SELECT count(*) FROM idempotency_keys"), 1);
+	/* The writer noted the key it recorded, before it answered. */
+	CHECK_INT(recent_has(recent, "", "k1"), 1);
+	CHECK_INT(recent_has(recent, "", "k0"), 0);
 	writer_stop(w);
 
 	/*
@@ -214,17 +233,17 @@ main(void)
 	 */
 	if (links_open() == -1)
 		return 1;
-	w = writer_fork(300);
+	w = writer_fork(300, recent);
 	{
 		struct call	 c1 = { OP_CREATE, 0, "k2", "second", NULL };
 		struct call	 c2 = { OP_CREATE, 0, "k3", "third", NULL };
 		pid_t		 a;
 
-		a = call_fork(0, &c1);
+		a = call_fork(0, &c1, NULL);
 		usleep(100 * 1000);
 		kill(a, SIGKILL);
 		CHECK_INT(call_wait(a), -1);
-		a = call_fork(0, &c2);
+		a = call_fork(0, &c2, NULL);
 		CHECK_INT(call_wait(a), IDEM_DONE + 20);
 		/* The killed worker's operation ran all the same, once. */
 		CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'second'"), 1);
@@ -235,14 +254,14 @@ main(void)
 	/* A writer killed while it holds an operation: the worker hears at once. */
 	if (links_open() == -1)
 		return 1;
-	w = writer_fork(3000);
+	w = writer_fork(3000, recent);
 	{
 		struct call	 c = { OP_CREATE, 0, "k4", "fourth", NULL };
 		struct timespec	 t0, t1;
 		pid_t		 a;
 		int		 status;
 
-		a = call_fork(2, &c);
+		a = call_fork(2, &c, NULL);
 		usleep(300 * 1000);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		kill(w, SIGKILL);
@@ -253,10 +272,34 @@ main(void)
 		/* Its transaction never committed. */
 		CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'fourth'"), 0);
 		CHECK_INT(count("SELECT count(*) FROM idempotency_keys WHERE key = 'k4'"), 0);
+
+		/*
+		 * With no writer: a retry of a noted key is still replayed, from
+		 * a read; one the hint lacks goes to the writer, and fails.
+		 */
+		a = call_fork(3, &batch[0], recent);
+		CHECK_INT(call_wait(a), IDEM_REPLAYED + 20);
+		a = call_fork(3, &batch[0], empty);
+		CHECK_INT(call_wait(a), IDEM_ERROR);
 		for (i = 0; i < LINKS; i++)
 			close(links[i][0]);
 	}
 	CHECK_INT(count("SELECT count(*) FROM todos"), 4);
+
+	/* A new writer replays a recorded key the hint lacks. */
+	if (links_open() == -1)
+		return 1;
+	w = writer_fork(0, empty);
+	{
+		pid_t	 a = call_fork(1, &batch[0], empty);
+
+		CHECK_INT(call_wait(a), IDEM_REPLAYED + 20);
+		CHECK_INT(recent_has(empty, "", "k1"), 1);
+		CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'first'"), 1);
+	}
+	writer_stop(w);
+	recent_free(empty);
+	recent_free(recent);
 
 	unlink(path);
 	{
