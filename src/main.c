@@ -210,7 +210,7 @@ struct procs {
 static int
 worker(const struct config *cfg, int sock, struct procs *p, int slot)
 {
-	struct writer_link	 link = { p->links[slot][0], 0, p->recent };
+	struct writer_link	 link = { p->links[slot][0], 0, p->recent, 0 };
 	struct app		 app = { cfg, NULL, &link };
 	struct io		 io;
 	struct timespec		 ts;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,7 +133,6 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 	struct wans	 a;
 	struct iovec	 iov[1 + WS__MAX];
 	struct msghdr	 mh;
-	struct pollfd	 pfd;
 	size_t		 n = 1, total = 0, i;
 	ssize_t		 got;
 	int64_t		 deadline;
@@ -165,6 +165,16 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 		total += iov[i].iov_len;
 	if (total > MSG_MAX)
 		return IDEM_ERROR;
+	/* The answer is read with blocking reads of at most a second each. */
+	if (!l->timed) {
+		struct timeval	 tv = { 1, 0 };
+
+		if (setsockopt(l->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) {
+			perror("timing the writer's socket");
+			return IDEM_ERROR;
+		}
+		l->timed = 1;
+	}
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
 	mh.msg_iovlen = n;
@@ -174,27 +184,16 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 			return IDEM_ERROR;
 		}
 
-	pfd.fd = l->fd;
-	pfd.events = POLLIN;
 	deadline = clock_mono_ms() + WAIT_MAX_MS;
 	for (;;) {
-		switch (poll(&pfd, 1, (int)(deadline - clock_mono_ms()))) {
-		case -1:
-			if (errno != EINTR) {
-				perror("waiting for the writer");
+		if ((got = recv(l->fd, msg, sizeof(msg), 0)) == -1) {
+			if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+				perror("reading from the writer");
 				return IDEM_ERROR;
 			}
-			continue;
-		case 0:
 			if (clock_mono_ms() < deadline)
 				continue;
 			fprintf(stderr, "%s %s: the writer did not answer\n", iop->method, iop->path);
-			return IDEM_ERROR;
-		}
-		if ((got = recv(l->fd, msg, sizeof(msg), 0)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			perror("reading from the writer");
 			return IDEM_ERROR;
 		}
 		if (got == 0) {

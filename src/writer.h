@@ -30,6 +30,7 @@ struct writer_link {
 	int		 fd;
 	uint64_t	 seq;	/* of the last operation sent */
 	struct recent	*recent;	/* keys the writer has lately seen; may be NULL */
+	int		 timed;		/* its receive timeout is set */
 };
 
 /*
