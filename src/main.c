@@ -23,6 +23,7 @@
 #include "io.h"
 #include "recent.h"
 #include "route.h"
+#include "serve.h"
 #include "tmpl.h"
 #include "writer.h"
 
@@ -210,11 +211,10 @@ struct procs {
 static int
 worker(const struct config *cfg, int sock, struct procs *p, int slot)
 {
-	struct writer_link	 link = { p->links[slot][0], 0, p->recent, 0 };
+	struct writer_link	 link = { p->links[slot][0], 0, p->recent, 0, NULL, NULL };
 	struct app		 app = { cfg, NULL, &link };
-	struct io		 io;
 	struct timespec		 ts;
-	FCGX_Request		 r;
+	int			 rc;
 
 	/*
 	 * Numbers for the operations sent, from the clock in nanoseconds: past
@@ -226,22 +226,9 @@ worker(const struct config *cfg, int sock, struct procs *p, int slot)
 	set_signal(SIGINT, on_worker_signal);
 	if ((app.db = db_open(cfg->db_path, cfg->busy_ms, cfg->sync)) == NULL)
 		return 1;
-	if (FCGX_InitRequest(&r, sock, 0) != 0)
-		return 1;
-	while (!stopping) {
-		if (FCGX_Accept_r(&r) < 0) {
-			if (errno == EINTR && !stopping)
-				continue;
-			break;
-		}
-		busy = 1;
-		io_fcgi_init(&io, &r);
-		route_serve(&app, &io);
-		FCGX_Finish_r(&r);
-		busy = 0;
-	}
+	rc = serve_run(&app, sock, &stopping, &busy);
 	db_close(app.db);
-	return 0;
+	return rc == 0 ? 0 : 1;
 }
 
 /* The writer: its own store handle, then run the workers' changes until told to stop. */

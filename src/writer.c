@@ -32,7 +32,7 @@ enum wstr {
 };
 
 #define NO_STR	UINT32_MAX	/* a NULL string */
-#define MSG_MAX	(256u * 1024)	/* far above the longest request or answer */
+#define MSG_MAX	WRITER_MSG_MAX	/* far above the longest request or answer */
 
 struct wreq {
 	uint64_t	 seq;
@@ -62,9 +62,6 @@ static const char *const ctypes[] = {
 	CTYPE_JSON_STR, CTYPE_PROBLEM_STR, CTYPE_HTML_STR,
 };
 #define CTYPES	(int)(sizeof(ctypes) / sizeof(ctypes[0]))
-
-/* The longest a worker waits; the writer answers BUSY well before. */
-#define WAIT_MAX_MS	60000
 
 enum idem_res
 writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct resp *r,
@@ -165,8 +162,8 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 		total += iov[i].iov_len;
 	if (total > MSG_MAX)
 		return IDEM_ERROR;
-	/* The answer is read with blocking reads of at most a second each. */
-	if (!l->timed) {
+	/* Without a wait hook, the answer is read in blocking reads of at most a second. */
+	if (l->wait == NULL && !l->timed) {
 		struct timeval	 tv = { 1, 0 };
 
 		if (setsockopt(l->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) {
@@ -184,7 +181,18 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 			return IDEM_ERROR;
 		}
 
-	deadline = clock_mono_ms() + WAIT_MAX_MS;
+	if (l->wait != NULL) {
+		const char	*m;
+		size_t		 len;
+
+		if (l->wait(l->wait_arg, h.seq, &m, &len) == -1) {
+			fprintf(stderr, "%s %s: no answer from the writer\n", iop->method, iop->path);
+			return IDEM_ERROR;
+		}
+		return answer_read(m, len, r);
+	}
+
+	deadline = clock_mono_ms() + WRITER_WAIT_MS;
 	for (;;) {
 		if ((got = recv(l->fd, msg, sizeof(msg), 0)) == -1) {
 			if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -209,6 +217,33 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 		if (a.seq != l->seq)
 			continue;
 		return answer_read(msg, (size_t)got, r);
+	}
+}
+
+int
+writer_recv(struct writer_link *l, char *buf, size_t *n, uint64_t *seq)
+{
+	struct wans	 a;
+	ssize_t		 got;
+
+	for (;;) {
+		if ((got = recv(l->fd, buf, MSG_MAX, MSG_DONTWAIT)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			perror("reading from the writer");
+			return -1;
+		}
+		/* Only the writer holds the other end: it has stopped. */
+		if (got == 0)
+			return -1;
+		if ((size_t)got < sizeof(a))
+			continue;
+		memcpy(&a.seq, buf, sizeof(a.seq));
+		*seq = a.seq;
+		*n = (size_t)got;
+		return 1;
 	}
 }
 
@@ -419,14 +454,16 @@ writer_serve(struct db *db, const int *fds, int n, struct recent *recent,
 			goto out;
 		}
 		/*
-		 * A worker has one operation out at a time, so one read for each
-		 * ready socket (anything more, left by a worker that was killed
-		 * waiting, is there at the next poll). Start at a new one each round.
+		 * Everything waiting on each ready socket, as a worker has several
+		 * operations out at once, up to a batch; start at a new socket each
+		 * round, so that no worker waits behind the others' full batches.
 		 */
 		count = 0;
 		for (k = 0; k < n && count < WRITER_BATCH; k++) {
 			i = (first + k) % n;
-			if ((pfd[i].revents & POLLIN) && item_read(&items[count], fds[i], scratch))
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			while (count < WRITER_BATCH && item_read(&items[count], fds[i], scratch))
 				count++;
 		}
 		first = (first + 1) % n;

@@ -25,13 +25,28 @@
 /* Most operations in one transaction. */
 #define WRITER_BATCH	64
 
+/*
+ * Waits for the writer's answer to operation seq while the worker goes on
+ * with other requests: 0 with the answer in *msg and *n, valid until the
+ * caller next waits, or -1 when none will come.
+ */
+typedef int	(*writer_wait_fn)(void *arg, uint64_t seq, const char **msg, size_t *n);
+
 /* A worker's end: its socket to the writer. */
 struct writer_link {
 	int		 fd;
 	uint64_t	 seq;	/* of the last operation sent */
 	struct recent	*recent;	/* keys the writer has lately seen; may be NULL */
 	int		 timed;		/* its receive timeout is set */
+	writer_wait_fn	 wait;		/* NULL: wait in a blocking read of fd */
+	void		*wait_arg;
 };
+
+/* The longest a worker waits for an answer; the writer answers BUSY well before. */
+#define WRITER_WAIT_MS	60000
+
+/* The largest message either way. */
+#define WRITER_MSG_MAX	(256u * 1024)
 
 /*
  * 1 when a read of the key table is worth trying for iop's key: always as
@@ -51,10 +66,11 @@ enum idem_res	writer_change(struct app *, const struct idem_op *, struct op *,
 		    struct resp *, int looked);
 
 /*
- * Sends op to the writer and waits for its answer in resp. Only the writer
- * holds the other end of the socket, so its end shows when it has stopped.
- * IDEM_ERROR when it stops meanwhile: the operation may or may not have run, which
- * a retry with the same key settles.
+ * Sends op to the writer and waits for its answer in resp, through
+ * link->wait when set. Only the writer holds the other end of the socket,
+ * so its end shows when it has stopped. IDEM_ERROR when it stops
+ * meanwhile: the operation may or may not have run, which a retry with
+ * the same key settles.
  */
 enum idem_res	writer_call(struct writer_link *, const struct idem_op *, const struct op *,
 		    struct resp *);
@@ -64,6 +80,13 @@ enum idem_res	writer_call(struct writer_link *, const struct idem_op *, const st
  * -1 when it cannot go on. Each key it commits or replays is noted in
  * recent (when not NULL) before the answer goes out.
  */
+/*
+ * Reads one answer waiting on link without blocking: 1 with its operation's
+ * number in *seq and the message in buf (*n bytes, buf holding
+ * WRITER_MSG_MAX), 0 when none is waiting, -1 when the writer has stopped.
+ */
+int		writer_recv(struct writer_link *, char *buf, size_t *n, uint64_t *seq);
+
 int		writer_serve(struct db *, const int *fds, int n, struct recent *,
 		    volatile sig_atomic_t *stop);
 

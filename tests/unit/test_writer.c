@@ -116,7 +116,7 @@ struct call {
 static pid_t
 call_fork(int i, const struct call *c, struct recent *hint)
 {
-	struct writer_link	 l = { links[i][0], 0, hint, 0 };
+	struct writer_link	 l = { links[i][0], 0, hint, 0, NULL, NULL };
 	struct app		 app = { NULL, NULL, &l };
 	struct todo_in		 in = { 0 };
 	struct idem_op		 iop = { 0 };
