@@ -14,7 +14,7 @@ for t in build/san/unit/test_*; do
     echo "== $t"
     "$t"
 done
-for s in api_crud api_errors idempotency idempotency_parallel form hostile cgi scope; do
+for s in api_crud api_errors idempotency idempotency_parallel concurrency form hostile cgi scope; do
     echo "== $s (sanitizer build)"
     TODO_BIN=$ROOT/build/san/todo.fcgi bash "tests/integration/$s.sh"
 done
