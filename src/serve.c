@@ -154,22 +154,27 @@ writer_lost(struct sched *sc)
 			wake(sc, &sc->slots[i], NULL, 0);
 }
 
-/* Hands each answer waiting on the writer's socket to its coroutine. */
+/*
+ * Hands each answer waiting on the writer's socket to its coroutine, until
+ * none is waiting or no coroutine waits any more. The socket is read at
+ * least once when it is ready, for an answer none waits for (to an
+ * operation given up on, or a predecessor's) would otherwise stay there.
+ */
 static void
 answers(struct sched *sc)
 {
 	uint64_t	 seq;
 	size_t		 n;
-	int		 i, rc;
+	int		 i, rc, first = 1;
 
-	while (sc->writer_open) {
+	while (sc->writer_open && (first || sc->waiting > 0)) {
+		first = 0;
 		if ((rc = writer_recv(sc->app->writer, sc->buf, &n, &seq)) == 0)
 			return;
 		if (rc == -1) {
 			writer_lost(sc);
 			return;
 		}
-		/* None waits for an answer to an operation given up on, or a predecessor's. */
 		for (i = 0; i < SERVE_SLOTS; i++)
 			if (sc->slots[i].state == SLOT_WAITING && sc->slots[i].seq == seq) {
 				wake(sc, &sc->slots[i], sc->buf, n);
@@ -283,30 +288,32 @@ start(struct sched *sc, int fd)
 	run(sc, s);
 }
 
-/* Accepts and serves what is waiting, while a slot is free. */
+/*
+ * Accepts and serves one connection. One per turn of the loop: the next
+ * turn's epoll_wait() says at once whether another is waiting, together
+ * with the writer's answers, where a second accept() would mostly find
+ * none.
+ */
 static void
-accept_all(struct sched *sc)
+accept_one(struct sched *sc)
 {
 	int	 fd;
 
-	while (!*sc->stop && sc->active < SERVE_SLOTS) {
-		if ((fd = accept4(sc->sock, NULL, NULL, SOCK_CLOEXEC)) == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				perror("accept");
-			return;
-		}
-		*sc->busy = 1;
-		if (peer_ok(sc, fd))
-			start(sc, fd);
-		else
-			close(fd);
-		/* Answers that came meanwhile go out before the next request is read. */
-		if (sc->waiting > 0)
-			answers(sc);
-		*sc->busy = sc->active > 0;
+	if (*sc->stop || sc->active >= SERVE_SLOTS)
+		return;
+	while ((fd = accept4(sc->sock, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		/* EAGAIN: another worker took it. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			perror("accept");
+		return;
 	}
+	*sc->busy = 1;
+	if (peer_ok(sc, fd))
+		start(sc, fd);
+	else
+		close(fd);
 }
 
 /*
@@ -408,9 +415,10 @@ serve_run(struct app *app, int sock, volatile sig_atomic_t *stop, volatile sig_a
 				answers(&sc);
 		for (i = 0; i < n; i++)
 			if (ev[i].data.u32 == EV_LISTEN)
-				accept_all(&sc);
+				accept_one(&sc);
 		if (sc.waiting > 0)
 			expire(&sc);
+		*busy = sc.active > 0;
 	}
 out:
 	app->writer->wait = NULL;
