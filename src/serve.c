@@ -54,6 +54,7 @@ struct sched {
 	int			 ep;
 	int			 listening;	/* sock is in ep */
 	int			 writer_open;	/* the writer's socket is in ep */
+	int			 local;		/* sock is a unix socket */
 	ucontext_t		 main;
 	struct slot		*cur;		/* the coroutine running; NULL on the worker's stack */
 	struct slot		 slots[SERVE_SLOTS];
@@ -68,12 +69,26 @@ struct sched {
 /* The process's scheduler, for the coroutines' entry point. */
 static struct sched	*the_sched;
 
-/* Ends a request: libfcgi flushes, ends it and closes the connection. */
+/*
+ * Ends a request: libfcgi flushes the answer, ends the request and closes
+ * the connection. Its close shuts down this side and reads until the web
+ * server closes, lest a close with input unread reset the connection
+ * (which over TCP can cost the server the answer) or catch the server
+ * still sending. Once the request's input has been read to its end, on a
+ * unix socket, nothing more is coming and the answer queued stays
+ * readable: the close is then at once, three system calls and a wait on
+ * the web server fewer.
+ */
 static void
-finish(FCGX_Request *r)
+finish(const struct sched *sc, FCGX_Request *r)
 {
+	char	 rest[512];
+
+	while (FCGX_GetStr(rest, (int)sizeof(rest), r->in) > 0)
+		;
 	/* Each connection carries one request, even one the web server would keep. */
 	r->keepConnection = 0;
+	r->detached = sc->local && FCGX_HasSeenEOF(r->in) == EOF && FCGX_GetError(r->in) == 0;
 	FCGX_Finish_r(r);
 }
 
@@ -98,7 +113,7 @@ co_main(void)
 		s = sc->cur;
 		io_fcgi_init(&io, &s->r);
 		route_serve(sc->app, &io);
-		finish(&s->r);
+		finish(sc, &s->r);
 		s->state = SLOT_FREE;
 		sc->active--;
 		swapcontext(&s->ctx, &sc->main);
@@ -280,7 +295,7 @@ start(struct sched *sc, int fd)
 	if (m != NULL && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)) {
 		io_fcgi_init(&io, &s->r);
 		route_serve(sc->app, &io);
-		finish(&s->r);
+		finish(sc, &s->r);
 		return;
 	}
 	s->state = SLOT_RUNNING;
@@ -362,6 +377,8 @@ serve_run(struct app *app, int sock, volatile sig_atomic_t *stop, volatile sig_a
 {
 	struct sched		 sc;
 	struct epoll_event	 ev[2];
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
 	int			 i, n, flags, rc = -1;
 
 	memset(&sc, 0, sizeof(sc));
@@ -370,6 +387,8 @@ serve_run(struct app *app, int sock, volatile sig_atomic_t *stop, volatile sig_a
 	sc.stop = stop;
 	sc.busy = busy;
 	sc.ep = -1;
+	len = sizeof(ss);
+	sc.local = getsockname(sock, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_UNIX;
 	sc.peers = getenv("FCGI_WEB_SERVER_ADDRS");
 	if (sc.peers != NULL && *sc.peers == '\0')
 		sc.peers = NULL;

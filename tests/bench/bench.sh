@@ -6,7 +6,8 @@
 # interleaved (A B product A B product ...) so drift hits all alike; each
 # figure is the median of ROUNDS rounds. The peer, the same API written with
 # FastAPI + SQLAlchemy + SQLite (fastapi_todo.py), runs the workloads it has
-# in the same rounds. Prints a table and writes it to build/bench.md.
+# in the same rounds. Prints a table and writes it to build/bench.md, and
+# every run behind it to build/bench-runs.txt.
 # QUICK=1: one short round, a smoke test with no targets.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -252,4 +253,6 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
 } > "$T/table.md"
 mkdir -p "$(dirname "$OUT")"
 cp "$T/table.md" "$OUT"
+# Every run behind the medians: system, workload, connections, req/s, p50, p99, errors.
+cp "$T/results" "${OUT%.md}-runs.txt"
 cat "$OUT"
