@@ -113,8 +113,9 @@ configure(int argc, char *argv[], struct config *cfg)
 		usage();
 
 	/*
-	 * Four per CPU: a worker waiting on the disk for its commit holds no
-	 * CPU, and the more commits wait together, the more one sync covers.
+	 * Four per CPU. Each worker has several requests in hand, changes
+	 * waiting on their commit among them, so the count matters less than
+	 * it did: two per CPU measured alike.
 	 */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->workers = cpus > 0 ? (int)(cpus < WORKERS_MAX / 4 ? cpus * 4 : WORKERS_MAX) : 4;
@@ -156,7 +157,7 @@ configure(int argc, char *argv[], struct config *cfg)
 	return 0;
 }
 
-/* A worker stops at once when idle, or after the request it is serving. */
+/* A worker stops at once when idle, or after the requests in hand. */
 static void
 on_worker_signal(int sig)
 {
@@ -214,8 +215,12 @@ worker(const struct config *cfg, int sock, struct procs *p, int slot)
 	struct writer_link	 link = { p->links[slot][0], 0, p->recent, 0, NULL, NULL };
 	struct app		 app = { cfg, NULL, &link };
 	struct timespec		 ts;
-	int			 rc;
+	int			 i, rc;
 
+	/* The other slots' sockets are the master's to keep, not this worker's. */
+	for (i = 0; i < cfg->workers; i++)
+		if (i != slot && p->links[i][0] != -1)
+			close(p->links[i][0]);
 	/*
 	 * Numbers for the operations sent, from the clock in nanoseconds: past
 	 * any a predecessor in this slot used, whose answers may still come.
@@ -341,7 +346,7 @@ stop_all(pid_t *pids, int n)
 /*
  * The master: keeps the writer and cfg->workers workers running on sock,
  * restarting any that dies, until SIGTERM or SIGINT, then stops the
- * workers (the request in hand may need the writer), then the writer.
+ * workers (the requests in hand may need the writer), then the writer.
  */
 static int
 master(const struct config *cfg, int sock)
