@@ -17,7 +17,7 @@
  */
 
 /* Requests one worker has in hand at most. */
-#define SERVE_SLOTS	8
+#define SERVE_SLOTS	16
 
 /*
  * Serves FastCGI connections from the listening socket sock with app (its
