@@ -121,18 +121,48 @@ answer_read(const char *msg, size_t n, struct resp *r)
 	return (enum idem_res)a.res;
 }
 
+/*
+ * Reads one answer from the writer's socket into buf (MSG_MAX bytes): 1
+ * with its operation's number, 0 when none came (MSG_DONTWAIT, or the
+ * receive timeout), -1 when the writer has stopped or the socket failed.
+ */
+static int
+link_read(struct writer_link *l, char *buf, int flags, size_t *n, uint64_t *seq)
+{
+	ssize_t	 got;
+
+	for (;;) {
+		if ((got = recv(l->fd, buf, MSG_MAX, flags)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			perror("reading from the writer");
+			return -1;
+		}
+		/* Only the writer holds the other end: it has stopped. */
+		if (got == 0)
+			return -1;
+		if ((size_t)got < sizeof(struct wans))
+			continue;
+		memcpy(seq, buf, sizeof(*seq));
+		*n = (size_t)got;
+		return 1;
+	}
+}
+
 enum idem_res
 writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *op,
     struct resp *r)
 {
 	static char	 msg[MSG_MAX];
 	struct wreq	 h;
-	struct wans	 a;
 	struct iovec	 iov[1 + WS__MAX];
 	struct msghdr	 mh;
-	size_t		 n = 1, total = 0, i;
-	ssize_t		 got;
+	size_t		 n = 1, total = 0, i, got;
+	uint64_t	 seq;
 	int64_t		 deadline;
+	int		 rc;
 
 	memset(&h, 0, sizeof(h));
 	h.seq = ++l->seq;
@@ -194,57 +224,29 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 
 	deadline = clock_mono_ms() + WRITER_WAIT_MS;
 	for (;;) {
-		if ((got = recv(l->fd, msg, sizeof(msg), 0)) == -1) {
-			if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-				perror("reading from the writer");
-				return IDEM_ERROR;
-			}
+		if ((rc = link_read(l, msg, 0, &got, &seq)) == -1) {
+			fprintf(stderr, "%s %s: the writer stopped before it answered\n",
+			    iop->method, iop->path);
+			return IDEM_ERROR;
+		}
+		if (rc == 0) {
+			/* A second without an answer. */
 			if (clock_mono_ms() < deadline)
 				continue;
 			fprintf(stderr, "%s %s: the writer did not answer\n", iop->method, iop->path);
 			return IDEM_ERROR;
 		}
-		if (got == 0) {
-			/* Only the writer holds the other end: it has stopped. */
-			fprintf(stderr, "%s %s: the writer stopped before it answered\n",
-			    iop->method, iop->path);
-			return IDEM_ERROR;
-		}
-		if ((size_t)got < sizeof(a))
-			continue;
-		memcpy(&a.seq, msg, sizeof(a.seq));
 		/* An answer to an operation this worker gave up on, or to its predecessor's. */
-		if (a.seq != l->seq)
+		if (seq != l->seq)
 			continue;
-		return answer_read(msg, (size_t)got, r);
+		return answer_read(msg, got, r);
 	}
 }
 
 int
 writer_recv(struct writer_link *l, char *buf, size_t *n, uint64_t *seq)
 {
-	struct wans	 a;
-	ssize_t		 got;
-
-	for (;;) {
-		if ((got = recv(l->fd, buf, MSG_MAX, MSG_DONTWAIT)) == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			perror("reading from the writer");
-			return -1;
-		}
-		/* Only the writer holds the other end: it has stopped. */
-		if (got == 0)
-			return -1;
-		if ((size_t)got < sizeof(a))
-			continue;
-		memcpy(&a.seq, buf, sizeof(a.seq));
-		*seq = a.seq;
-		*n = (size_t)got;
-		return 1;
-	}
+	return link_read(l, buf, MSG_DONTWAIT, n, seq);
 }
 
 /* An operation in the writer: the request as read, and its result. */
