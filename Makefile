@@ -15,18 +15,18 @@ UNITDIR  = $(BUILD)/unit
 
 # Debian packages the build, `make run` and the tests need.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
-           libjson-c-dev uuid-dev sqlite3 nginx apache2 curl cmake chromium systemd \
+           libjson-c-dev uuid-dev libpq-dev sqlite3 postgresql-15 postgresql-client-15 nginx apache2 curl cmake chromium systemd \
            clang libclang-rt-14-dev valgrind wrk strace \
            python3-fastapi python3-uvicorn python3-sqlalchemy
 
-# json-c is included as <json-c/json.h>: its own include dir would shadow src/json.h.
-PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs sqlite3 json-c uuid 2>/dev/null)
+# json-c is included as <json-c/json.h>: its own include dir would shadow src/app/json.h.
+PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid libpq 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 json-c uuid libpq 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
            -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-           $(PKG_CFLAGS) -DTEMPLATE_DIR='"$(CURDIR)/templates"'
+           -Isrc $(PKG_CFLAGS) -DTEMPLATE_DIR='"$(CURDIR)/templates"'
 LDLIBS  += $(PKG_LIBS) -lfcgi
 
 # Fuzzer builds: libFuzzer instrumentation plus ASan and UBSan (clang).
@@ -47,9 +47,12 @@ $(shell mkdir -p $(BUILD))
 $(file > $(BUILD)/flags,$(FLAGS))
 endif
 
-SRCS     = $(wildcard src/*.c)
+# src/ in layers, each a folder: lib, http, store (one folder per engine),
+# idem, app, proc; headers are included by their path under src/.
+SRCS     = $(shell find src -name '*.c' | sort)
+HDRS     = $(shell find src -name '*.h')
 OBJS     = $(SRCS:src/%.c=$(OBJDIR)/%.o)
-LIBOBJS  = $(filter-out $(OBJDIR)/main.o,$(OBJS))
+LIBOBJS  = $(filter-out $(OBJDIR)/proc/main.o,$(OBJS))
 UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
 TOOLS    = $(BUILD)/freeport $(BUILD)/fcgi_bare
@@ -62,13 +65,13 @@ $(BIN): $(OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJDIR)/%.o: src/%.c $(wildcard src/*.h) $(BUILD)/flags
-	@mkdir -p $(OBJDIR)
+$(OBJDIR)/%.o: src/%.c $(HDRS) $(BUILD)/flags
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) $(wildcard tests/unit/*.h) $(BUILD)/flags
 	@mkdir -p $(UNITDIR)
-	$(CC) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 $(BUILD)/%: tests/tools/%.c $(BUILD)/flags
 	@mkdir -p $(BUILD)
@@ -133,7 +136,7 @@ fuzz: deps
 fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBOBJS) $(BUILD)/flags
-	$(CC) -Isrc $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 
 # The benchmark (tests/bench/bench.sh): the product against nginx alone and a
 # bare FastCGI responder, interleaved; QUICK=1 for a few-second smoke run.

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "form.h"
+#include "app/form.h"
 
 static enum form_res
 parse(const char *s, struct form *f)

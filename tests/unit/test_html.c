@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "html.h"
-#include "tmpl.h"
+#include "lib/html.h"
+#include "app/tmpl.h"
 
 static void
 write_file(const char *dir, const char *name, const char *text)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "idem.h"
+#include "idem/idem.h"
 
 static int
 parses(const char *raw, const char *want)

@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
-#include "json.h"
+#include "app/json.h"
 
 static enum json_res
 parse(const char *s, enum todo_mode mode, struct todo_in *in, struct verr *err)

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "recent.h"
+#include "idem/recent.h"
 
 int
 main(void)

@@ -12,13 +12,14 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "db.h"
-#include "idem.h"
-#include "ops.h"
-#include "valid.h"
+#include "store/store.h"
+#include "idem/idem.h"
+#include "app/ops.h"
+#include "app/valid.h"
 #include "query.h"
 
 static char	 path[64];
+static char	 stamp[32];	/* the created_at of the latest insert */
 static char	 writer[80];
 
 /*
@@ -70,10 +71,10 @@ count(const char *table)
 
 /* An operation that inserts a todo, then fails: nothing may remain. */
 static enum idem_step
-insert_then_fail(struct db *db, void *arg, struct resp *r, int64_t *id)
+insert_then_fail(struct store *db, void *arg, struct resp *r, int64_t *id)
 {
 	(void)r;
-	if (db_todo_insert(db, arg, "2026-01-01T00:00:00.000Z", id) != DB_OK)
+	if (store_todo_insert(db, arg, "2026-01-01T00:00:00.000Z", id, stamp) != STORE_OK)
 		return STEP_FAILED;
 	return STEP_FAILED;
 }
@@ -98,7 +99,7 @@ keyed(const char *key, const char *method, const char *path_, const char *body, 
 int
 main(void)
 {
-	struct db	*db;
+	struct store	*db;
 	struct todo_in	 in = { 0 }, patch = { 0 };
 	struct op	 op = { 0 };
 	struct idem_op	 iop;
@@ -117,7 +118,7 @@ main(void)
 		return 1;
 	close(fd);
 	snprintf(writer, sizeof(writer), "%s-writer", path);
-	if ((db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
+	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP })) == NULL)
 		return 1;
 	CHECK(valid_set_string(&in, FIELD_TITLE, " Buy milk ", 10, 0, &err) == 0);
 	CHECK_STR(in.title, "Buy milk");
@@ -186,7 +187,7 @@ main(void)
 	CHECK_INT(count("idempotency_keys"), 3);
 
 	/* Replays survive the todo's deletion. */
-	CHECK(db_todo_delete(db, 1) == DB_OK);
+	CHECK(store_todo_delete(db, 1) == STORE_OK);
 	op.kind = OP_CREATE;
 	op.in = &in;
 	op.id = 0;
@@ -203,7 +204,7 @@ main(void)
 
 	/* Expired rows are purged a bounded batch at a time: k2 and k3 expired by now + 61. */
 	CHECK_INT(count("idempotency_keys"), 1);
-	CHECK(db_key_purge(db, now + 1000, 1) == DB_OK);
+	CHECK(store_key_purge(db, now + 1000, 1) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 0);
 
 	/*
@@ -257,13 +258,13 @@ main(void)
 	 */
 	iop = keyed("k7", "POST", "/todos", "{\"title\":\"Buy milk\"}", now + 1030);
 	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
-	CHECK(db_key_purge(db, now + 1059, 16) == DB_OK);
+	CHECK(store_key_purge(db, now + 1059, 16) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 5);
-	CHECK(db_key_purge(db, now + 1060, 16) == DB_OK);
+	CHECK(store_key_purge(db, now + 1060, 16) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 1);
-	CHECK(db_key_purge(db, now + 1089, 16) == DB_OK);
+	CHECK(store_key_purge(db, now + 1089, 16) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 1);
-	CHECK(db_key_purge(db, now + 1090, 16) == DB_OK);
+	CHECK(store_key_purge(db, now + 1090, 16) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 0);
 
 	/*
@@ -301,30 +302,71 @@ main(void)
 	 * commit fail and take back the whole transaction.
 	 */
 	n = (uint64_t)count("todos");
-	CHECK(db_begin(db) == DB_OK);
-	CHECK(db_savepoint(db) == DB_OK);
-	CHECK(db_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id) == DB_OK);
-	db_rollback_to(db);
-	CHECK(db_savepoint(db) == DB_OK);
-	CHECK(db_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id) == DB_OK);
-	CHECK(db_release(db) == DB_OK);
-	CHECK(db_commit(db) == DB_OK);
+	CHECK(store_begin(db) == STORE_OK);
+	CHECK(store_savepoint(db) == STORE_OK);
+	CHECK(store_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id, stamp) == STORE_OK);
+	store_rollback_to(db);
+	CHECK(store_savepoint(db) == STORE_OK);
+	CHECK(store_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id, stamp) == STORE_OK);
+	CHECK(store_release(db) == STORE_OK);
+	CHECK(store_commit(db) == STORE_OK);
 	CHECK_INT(count("todos"), (long)n + 1);
-	CHECK(db_begin(db) == DB_OK);
-	CHECK(db_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id) == DB_OK);
-	db_rollback_to(db);
-	CHECK(db_commit(db) == DB_ERROR);
+	CHECK(store_begin(db) == STORE_OK);
+	CHECK(store_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id, stamp) == STORE_OK);
+	store_rollback_to(db);
+	CHECK(store_commit(db) == STORE_ERROR);
 	CHECK_INT(count("todos"), (long)n + 1);
-	CHECK(db_begin(db) == DB_OK);
-	CHECK(db_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id) == DB_OK);
-	CHECK(db_commit(db) == DB_OK);
+	CHECK(store_begin(db) == STORE_OK);
+	CHECK(store_todo_insert(db, &in, "2026-01-01T00:00:00.000Z", &id, stamp) == STORE_OK);
+	CHECK(store_commit(db) == STORE_OK);
 	CHECK_INT(count("todos"), (long)n + 2);
+
+	/*
+	 * A key is claimed by one statement: a second claim of a live key is
+	 * refused, a claim of an expired one takes its row over; an update
+	 * over a version that is no longer the row's is a conflict.
+	 */
+	{
+		struct store_claim cl = { "", "claim-1", "POST", "/todos", "fp", NULL, now, 10 };
+		struct store_key k;
+		struct todo t;
+
+		CHECK(store_begin(db) == STORE_OK);
+		CHECK(store_key_claim(db, &cl) == STORE_OK);
+		CHECK(store_key_claim(db, &cl) == STORE_EXISTS);
+		CHECK(store_key_get(db, "", "claim-1", now, &k) == STORE_OK);
+		CHECK_INT(k.status, 0);
+		store_key_clear(&k);
+		CHECK(store_key_record(db, "", "claim-1", 7, 201, "", "x", 1) == STORE_OK);
+		CHECK(store_commit(db) == STORE_OK);
+		cl.now = now + 10;
+		cl.fingerprint = "fp2";
+		CHECK(store_begin(db) == STORE_OK);
+		CHECK(store_key_claim(db, &cl) == STORE_OK);
+		CHECK(store_key_get(db, "", "claim-1", now + 10, &k) == STORE_OK);
+		CHECK_STR(k.fingerprint, "fp2");
+		store_key_clear(&k);
+		store_rollback(db);
+		CHECK(store_key_get(db, "", "claim-1", now + 10, &k) == STORE_NOTFOUND);
+		CHECK(store_key_get(db, "", "claim-1", now, &k) == STORE_OK);
+		CHECK_INT(k.todo_id, 7);
+		store_key_clear(&k);
+
+		CHECK(store_todo_get(db, id, &t) == STORE_OK);
+		CHECK(store_begin(db) == STORE_OK);
+		CHECK(store_todo_update(db, &t, "2026-01-02T00:00:00.000Z") == STORE_OK);
+		CHECK(store_todo_update(db, &t, "2026-01-02T00:00:00.000Z") == STORE_CONFLICT);
+		CHECK(store_commit(db) == STORE_OK);
+		t.id = 999999;
+		CHECK(store_todo_update(db, &t, "2026-01-02T00:00:00.000Z") == STORE_NOTFOUND);
+		todo_clear(&t);
+	}
 
 	todo_in_clear(&in);
 	todo_in_clear(&patch);
 	http_resp_free(&first);
 	http_resp_free(&again);
-	db_close(db);
+	store_close(db);
 	unlink(path);
 	unlink(writer);
 	CHECK_DONE();

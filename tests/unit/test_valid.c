@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "valid.h"
+#include "app/valid.h"
 
 static const char *
 title(const char *s, char *out)

@@ -17,12 +17,13 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "db.h"
-#include "idem.h"
-#include "ops.h"
+#include "store/store.h"
+#include "idem/idem.h"
+#include "app/ops.h"
 #include "query.h"
-#include "recent.h"
-#include "writer.h"
+#include "idem/recent.h"
+#include "app/writer.h"
+#include "proc/writerd.h"
 
 #define LINKS	6
 
@@ -63,7 +64,7 @@ static pid_t
 writer_fork(unsigned delay_ms, struct recent *recent)
 {
 	struct sigaction	 sa;
-	struct db		*db;
+	struct store		*db;
 	int			 fds[LINKS], i;
 	pid_t			 pid;
 
@@ -76,10 +77,10 @@ writer_fork(unsigned delay_ms, struct recent *recent)
 			close(links[i][0]);
 			fds[i] = links[i][1];
 		}
-		if ((db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
+		if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP })) == NULL)
 			_exit(1);
-		i = writer_serve(db, fds, LINKS, recent, &stop);
-		db_close(db);
+		i = writerd_serve(db, fds, LINKS, recent, &stop);
+		store_close(db);
 		_exit(i == 0 ? 0 : 1);
 	}
 	for (i = 0; i < LINKS; i++)
@@ -146,7 +147,7 @@ call_fork(int i, const struct call *c, struct recent *hint)
 	op.if_match = c->if_match;
 	if (hint == NULL)
 		res = writer_call(&l, &iop, &op, &r);
-	else if ((app.db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
+	else if ((app.db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP })) == NULL)
 		_exit(98);
 	else
 		res = writer_change(&app, &iop, &op, &r, 0);
@@ -182,7 +183,7 @@ main(void)
 	int		 got[LINKS];
 	pid_t		 w = -1, kids[LINKS];
 	int		 fd, i;
-	struct db	*db;
+	struct store	*db;
 	struct recent	*recent, *empty;	/* the writer's notes; none, as after a restart */
 
 	signal(SIGPIPE, SIG_IGN);
@@ -192,9 +193,9 @@ main(void)
 	if ((fd = mkstemp(path)) == -1)
 		return 1;
 	close(fd);
-	if ((db = db_open(path, 1000, DB_SYNC_GROUP)) == NULL)
+	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP })) == NULL)
 		return 1;
-	db_close(db);
+	store_close(db);
 
 	/*
 	 * Everything is queued before the writer starts, so it reads all of it

@@ -1,0 +1,27 @@
+#ifndef APP_H
+#define APP_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* The program's settings, from flags and the environment (main.c). */
+struct config {
+	struct store_conf store;	/* the --db value, lock timeout, sync */
+	const char	*socket;	/* unix path or host:port; NULL: CGI or inherited socket */
+	const char	*templates;
+	int		 workers;
+	int64_t		 key_ttl;	/* seconds */
+	int		 require_key;	/* POST without a key is refused */
+};
+
+struct writer_link;
+
+/* What every handler is given: settings, this worker's store and its writer. */
+struct app {
+	const struct config	*cfg;
+	struct store		*db;
+	struct writer_link	*writer;	/* NULL: changes run here (CGI) */
+};
+
+#endif

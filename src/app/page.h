@@ -1,0 +1,19 @@
+#ifndef PAGE_H
+#define PAGE_H
+
+#include "app/app.h"
+#include "http/http.h"
+
+/*
+ * The HTML handlers: the page, and the form posts behind it. Each fills
+ * resp and returns 0, or -1 on an internal failure (the caller answers 500).
+ */
+int	page_index(struct app *, struct req *, struct resp *);
+int	page_create(struct app *, struct req *, struct resp *);
+int	page_complete(struct app *, struct req *, struct resp *);
+int	page_delete(struct app *, struct req *, struct resp *);
+
+/* A page with a heading and a message, for errors. 0, or -1 when out of memory. */
+int	page_message(struct resp *, int status, const char *heading, const char *message);
+
+#endif

@@ -1,0 +1,222 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/api.h"
+#include "lib/clock.h"
+#include "http/http.h"
+#include "app/problem.h"
+#include "app/page.h"
+#include "app/route.h"
+#include "app/valid.h"
+
+typedef int (*handler)(struct app *, struct req *, struct resp *);
+
+enum route {
+	ROUTE_INDEX,
+	ROUTE_HEALTH,
+	ROUTE_TODOS,
+	ROUTE_TODO,
+	ROUTE_TODO_COMPLETE,
+	ROUTE_TODO_DELETE,
+	ROUTE__MAX
+};
+
+/*
+ * The routes: a path pattern ({id} is a todo id), a handler per method,
+ * the handler for HTML form posts, and the Allow header for 405.
+ */
+static const struct {
+	const char	*pattern;
+	handler		 h[METHOD__MAX];
+	handler		 form;
+	const char	*allow;
+} routes[ROUTE__MAX] = {
+	/* ROUTE_INDEX: the page */
+	{ "/", { [METHOD_GET] = page_index }, NULL, "GET, HEAD" },
+	/* ROUTE_HEALTH */
+	{ "/healthz", { [METHOD_GET] = api_health }, NULL, "GET, HEAD" },
+	/* ROUTE_TODOS: list and create; the HTML form posts here too */
+	{ "/todos", { [METHOD_GET] = api_list, [METHOD_POST] = api_create },
+	    page_create, "GET, HEAD, POST" },
+	/* ROUTE_TODO */
+	{ "/todos/{id}", { [METHOD_GET] = api_get, [METHOD_PUT] = api_replace,
+	    [METHOD_PATCH] = api_patch, [METHOD_DELETE] = api_delete },
+	    NULL, "GET, HEAD, PUT, PATCH, DELETE" },
+	/* ROUTE_TODO_COMPLETE: the page's done / not done button */
+	{ "/todos/{id}/complete", { 0 }, page_complete, "POST" },
+	/* ROUTE_TODO_DELETE: the page's delete button */
+	{ "/todos/{id}/delete", { 0 }, page_delete, "POST" },
+};
+
+/* Matches path against pattern, setting *id for {id}: 1 on a match, else 0. */
+static int
+match(const char *pattern, const char *path, int64_t *id)
+{
+	size_t	 n;
+
+	while (*pattern != '\0') {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			n = strcspn(path, "/");
+			if (valid_id(path, n, id) == -1)
+				return 0;
+			pattern += 4;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
+	}
+	return *path == '\0';
+}
+
+/*
+ * 1 when the browser says a form post comes from another site: by
+ * Sec-Fetch-Site, or by an Origin other than this Host.
+ */
+static int
+cross_site(const struct req *req)
+{
+	const char	*o;
+
+	if (req->fetch_site != NULL && strcmp(req->fetch_site, "cross-site") == 0)
+		return 1;
+	if (req->origin == NULL)
+		return 0;
+	if ((o = strstr(req->origin, "://")) == NULL || req->host == NULL)
+		return 1;
+	return strcmp(o + 3, req->host) != 0;
+}
+
+int
+route_find(const char *path, int64_t *id)
+{
+	int	 i;
+
+	for (i = 0; i < ROUTE__MAX; i++)
+		if (match(routes[i].pattern, path, id))
+			return i;
+	return -1;
+}
+
+/* Finds and runs the handler: 0, or -1 on an internal failure. */
+static int
+dispatch(struct app *app, struct req *req, struct resp *r)
+{
+	handler	 h = NULL;
+	int	 i;
+
+	if ((i = route_find(req->path, &req->id)) == -1)
+		return problem_set(r, 404, "not-found", NULL,
+		    "There is nothing at this path.", NULL);
+	if (req->method == METHOD_POST && req->ctype == CTYPE_FORM && routes[i].form != NULL) {
+		if (cross_site(req))
+			return page_message(r, 403, "Not allowed",
+			    "This form was sent from another site, so nothing was changed.");
+		h = routes[i].form;
+	}
+	else if (req->method < METHOD__MAX)
+		h = routes[i].h[req->method];
+	if (h == NULL && req->method == METHOD_POST && routes[i].form != NULL)
+		return problem_set(r, 415, "unsupported-media-type", NULL,
+		    "Send application/x-www-form-urlencoded.", NULL);
+	if (h == NULL) {
+		if (problem_set(r, 405, "method-not-allowed", NULL,
+		    "This method is not allowed here.", NULL) == -1)
+			return -1;
+		r->allow = routes[i].allow;
+		return 0;
+	}
+	return h(app, req, r);
+}
+
+/* Appends s to b, with bytes that could forge a log line written as \xHH. */
+static int
+log_safe(struct buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*run = s;
+	char			 e[4] = "\\x";
+
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char	 c = (unsigned char)*s;
+
+		if (c >= 0x21 && c <= 0x7e && c != '\\')
+			continue;
+		e[2] = hex[c >> 4];
+		e[3] = hex[c & 0xf];
+		if (buf_append(b, run, (size_t)(s - run)) == -1 || buf_append(b, e, 4) == -1)
+			return -1;
+		run = s + 1;
+	}
+	return s != NULL ? buf_append(b, run, (size_t)(s - run)) : 0;
+}
+
+/*
+ * One access log line per request on stderr: time, method, path (no query
+ * string), status, milliseconds (three decimals), idempotency outcome.
+ * Never a header value or a body.
+ */
+static void
+access_log(const struct req *req, const struct resp *r, const char *method, long long us)
+{
+	struct buf	 b = { 0 };
+	char		 now[32], frac[4];
+
+	clock_rfc3339(clock_now_ms(), now);
+	frac[0] = (char)('0' + us / 100 % 10);
+	frac[1] = (char)('0' + us / 10 % 10);
+	frac[2] = (char)('0' + us % 10);
+	frac[3] = '\0';
+	if (buf_puts(&b, now) == 0 && buf_putc(&b, ' ') == 0 && buf_puts(&b, method) == 0 &&
+	    buf_putc(&b, ' ') == 0 && log_safe(&b, req->path != NULL ? req->path : "-") == 0 &&
+	    buf_putc(&b, ' ') == 0 && buf_putnum(&b, r->status) == 0 &&
+	    buf_putc(&b, ' ') == 0 && buf_putnum(&b, us / 1000) == 0 &&
+	    buf_putc(&b, '.') == 0 && buf_puts(&b, frac) == 0 && buf_putc(&b, ' ') == 0 &&
+	    buf_puts(&b, req->outcome != NULL ? req->outcome : "none") == 0 &&
+	    buf_putc(&b, '\n') == 0)
+		fwrite(b.data, 1, b.len, stderr);
+	buf_free(&b);
+}
+
+void
+route_serve(struct app *app, struct io *io)
+{
+	struct req	 req;
+	struct resp	 r = { 0 };
+	struct timespec	 t0, t1;
+	int		 rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	switch (http_read(io, &req)) {
+	case HTTP_OK:
+		rc = dispatch(app, &req, &r);
+		break;
+	case HTTP_TOO_LARGE:
+		rc = problem_set(&r, 413, "body-too-large", NULL,
+		    "The body is larger than 65536 bytes.", NULL);
+		break;
+	case HTTP_BAD_LENGTH:
+		rc = problem_set(&r, 400, "bad-request", NULL,
+		    "The body does not match its Content-Length.", NULL);
+		break;
+	case HTTP_NOMEM:
+		rc = -1;
+		break;
+	}
+	if (rc == -1 && problem_set(&r, 500, "internal", NULL,
+	    "The server failed; nothing was changed. Retry with the same Idempotency-Key.",
+	    NULL) == -1) {
+		/* Out of memory even for the error: a bare status. */
+		http_resp_reset(&r);
+		r.status = 500;
+	}
+	if (http_write(io, &req, &r) == -1)
+		fprintf(stderr, "%s: client went away\n", req.path != NULL ? req.path : "?");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	access_log(&req, &r, req.head ? "HEAD" : http_method_name(req.method),
+	    (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	http_req_free(&req);
+	http_resp_free(&r);
+}

@@ -1,0 +1,45 @@
+#ifndef TMPL_H
+#define TMPL_H
+
+#include <stddef.h>
+
+#include "lib/buf.h"
+
+/*
+ * Templates from templates/, loaded once per process. A template is HTML
+ * with {{name}} placeholders. Every value is HTML-escaped when rendered,
+ * except values made with tmpl_raw(), which hold HTML this program built
+ * (itself from escaped values).
+ */
+enum tmpl_id {
+	TMPL_LAYOUT,	/* layout.html: the page shell */
+	TMPL_INDEX,	/* index.html: notice, create form and the list */
+	TMPL_FORM,	/* form.html: the create form */
+	TMPL_ITEM,	/* item.html: one todo in the list */
+	TMPL_MESSAGE,	/* message.html: an error or notice page body */
+	TMPL__MAX
+};
+
+struct tmpl_var {
+	const char	*name;
+	const char	*value;
+	int		 raw;
+};
+
+/* A value that is escaped when rendered. */
+#define tmpl_var(n, v)	((struct tmpl_var){ (n), (v), 0 })
+/* A value inserted as is: only for HTML rendered by this program. */
+#define tmpl_raw(n, v)	((struct tmpl_var){ (n), (v), 1 })
+
+/* Loads every template from dir. 0, or -1 with a message on stderr. */
+int	tmpl_load(const char *dir);
+
+/*
+ * Appends template id rendered with vars to out. A placeholder with no
+ * var is an error. 0, or -1 (unknown placeholder or out of memory).
+ */
+int	tmpl_render(struct buf *out, enum tmpl_id, const struct tmpl_var *, size_t);
+
+void	tmpl_free(void);
+
+#endif

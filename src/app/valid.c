@@ -1,0 +1,260 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/valid.h"
+
+static const char *const names[FIELD__MAX] = {
+	"title",	/* FIELD_TITLE */
+	"description",	/* FIELD_DESCRIPTION */
+	"is_completed",	/* FIELD_IS_COMPLETED */
+};
+
+const char *
+valid_field_name(enum field f)
+{
+	return f < FIELD__MAX ? names[f] : "";
+}
+
+enum field
+valid_field_lookup(const char *name, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < FIELD__MAX; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return (enum field)i;
+	return FIELD__MAX;
+}
+
+/*
+ * Decodes one code point at s (n bytes left): its length, or 0 when the
+ * bytes are not well-formed UTF-8 (overlong forms, surrogates and values
+ * past U+10FFFF included).
+ */
+static size_t
+utf8_next(const unsigned char *s, size_t n, unsigned long *cp)
+{
+	size_t		 len, i;
+	unsigned long	 c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2; c = s[0] & 0x1f; min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3; c = s[0] & 0x0f; min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4; c = s[0] & 0x07; min = 0x10000;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+int
+valid_utf8(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned long		 cp;
+	size_t			 n;
+
+	while (len > 0) {
+		if ((n = utf8_next(p, len, &cp)) == 0 || cp == 0)
+			return 0;
+		p += n;
+		len -= n;
+	}
+	return 1;
+}
+
+size_t
+valid_utf8_chars(const char *s, size_t len)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* 1 when s holds a control character other than those allowed. */
+static int
+has_control(const char *s, size_t len, const char *allowed)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char	 c = (unsigned char)s[i];
+
+		if ((c < 0x20 || c == 0x7f) && (allowed == NULL || c == 0 ||
+		    strchr(allowed, c) == NULL))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+const char *
+valid_title(const char *s, size_t len, size_t *off, size_t *outlen)
+{
+	size_t	 a = 0, b = len, n;
+
+	if (!valid_utf8(s, len) || has_control(s, len, "\t\n\r\f\v"))
+		return "title must be valid UTF-8 text without control characters";
+	while (a < b && is_space(s[a]))
+		a++;
+	while (b > a && is_space(s[b - 1]))
+		b--;
+	n = valid_utf8_chars(s + a, b - a);
+	if (n < 1 || n > TITLE_MAX)
+		return "title must be 1 to 200 characters";
+	/* White space is trimmed; inside, a title is one line. */
+	if (has_control(s + a, b - a, NULL))
+		return "title must be valid UTF-8 text without control characters";
+	*off = a;
+	*outlen = b - a;
+	return NULL;
+}
+
+const char *
+valid_description(const char *s, size_t len)
+{
+	if (!valid_utf8(s, len) || has_control(s, len, "\t\n\r"))
+		return "description must be valid UTF-8 text without control characters";
+	if (valid_utf8_chars(s, len) > DESCRIPTION_MAX)
+		return "description must be at most 2000 characters";
+	return NULL;
+}
+
+int
+valid_set_string(struct todo_in *in, enum field f, const char *s, size_t len,
+    int empty_is_null, struct verr *err)
+{
+	const char	*msg;
+	size_t		 off = 0, n = len;
+	char		*copy = NULL;
+
+	if (f == FIELD_TITLE)
+		msg = valid_title(s, len, &off, &n);
+	else if (f == FIELD_DESCRIPTION)
+		msg = valid_description(s, len);
+	else
+		msg = "this field is not text";
+	if (msg != NULL) {
+		err->field = valid_field_name(f);
+		err->msg = msg;
+		return -1;
+	}
+	if (!(f == FIELD_DESCRIPTION && n == 0 && empty_is_null)) {
+		if ((copy = malloc(n + 1)) == NULL)
+			return -2;
+		memcpy(copy, s + off, n);
+		copy[n] = '\0';
+	}
+	if (f == FIELD_TITLE) {
+		free(in->title);
+		in->title = copy;
+	} else {
+		free(in->description);
+		in->description = copy;
+	}
+	in->set |= FIELD_BIT(f);
+	return 0;
+}
+
+int
+valid_required(const struct todo_in *in, enum todo_mode mode, struct verr *err)
+{
+	static const char *const msgs[FIELD__MAX] = {
+		"title is required",
+		"description is required (it may be null)",
+		"is_completed is required",
+	};
+	unsigned	 need = 0;
+	int		 i;
+
+	if (mode == MODE_CREATE)
+		need = FIELD_BIT(FIELD_TITLE);
+	else if (mode == MODE_REPLACE)
+		need = FIELDS_ALL;
+	for (i = 0; i < FIELD__MAX; i++)
+		if ((need & FIELD_BIT(i)) && !(in->set & FIELD_BIT(i))) {
+			err->field = names[i];
+			err->msg = msgs[i];
+			return -1;
+		}
+	return 0;
+}
+
+int
+valid_id(const char *s, size_t len, int64_t *out)
+{
+	int64_t	 v = 0;
+	size_t	 i;
+
+	if (len == 0 || len > 19 || s[0] == '0')
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (INT64_MAX - (s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+valid_limit(const char *s, size_t len, unsigned *out)
+{
+	int64_t	 v;
+
+	if (valid_id(s, len, &v) == -1 || v > LIMIT_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int
+valid_cursor(const char *s, size_t len, int64_t *out)
+{
+	return valid_id(s, len, out);
+}
+
+int
+valid_bool(const char *s, size_t len, int *out)
+{
+	static const struct {
+		const char	*word;
+		int		 value;
+	} words[] = {
+		{ "1", 1 }, { "true", 1 }, { "on", 1 },
+		{ "0", 0 }, { "false", 0 }, { "off", 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].word) == len && memcmp(words[i].word, s, len) == 0) {
+			*out = words[i].value;
+			return 0;
+		}
+	return -1;
+}

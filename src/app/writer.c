@@ -1,0 +1,201 @@
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "app/wire.h"
+#include "app/writer.h"
+
+enum idem_res
+writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct resp *r,
+    int looked)
+{
+	enum idem_res	 res;
+
+	if (app->writer == NULL)
+		return idem_run(app->db, iop, op_run, op, r);
+	if (!looked && writer_may_replay(app, iop) && idem_lookup(app->db, iop, r, &res) == 1)
+		return res;
+	return writer_call(app->writer, iop, op, r);
+}
+
+int
+writer_may_replay(const struct app *app, const struct idem_op *iop)
+{
+	if (iop->key == NULL)
+		return 0;
+	if (app->writer == NULL || app->writer->recent == NULL)
+		return 1;
+	return recent_has(app->writer->recent, iop->scope, iop->key);
+}
+
+/* Adds s to the request: its length in the head, its bytes and NUL to iov. */
+static size_t
+put_str(struct wreq *h, enum wstr i, const char *s, struct iovec *iov, size_t n)
+{
+	if (s == NULL) {
+		h->len[i] = NO_STR;
+		return n;
+	}
+	h->len[i] = (uint32_t)strlen(s);
+	iov[n].iov_base = (void *)(uintptr_t)s;
+	iov[n].iov_len = h->len[i] + 1;
+	return n + 1;
+}
+
+/* Turns the writer's answer into resp. */
+static enum idem_res
+answer_read(const char *msg, size_t n, struct resp *r)
+{
+	struct wans	 a;
+
+	memcpy(&a, msg, sizeof(a));
+	http_resp_reset(r);
+	r->status = a.status;
+	r->retry_after = a.retry_after;
+	r->replayed = a.replayed;
+	r->ctype = a.ctype >= 0 && a.ctype < WIRE_CTYPES ? wire_ctypes[a.ctype] : NULL;
+	memcpy(r->location, a.location, sizeof(r->location));
+	r->location[sizeof(r->location) - 1] = '\0';
+	memcpy(r->etag, a.etag, sizeof(r->etag));
+	r->etag[sizeof(r->etag) - 1] = '\0';
+	if (buf_append(&r->body, msg + sizeof(a), n - sizeof(a)) == -1)
+		return IDEM_ERROR;
+	return (enum idem_res)a.res;
+}
+
+/*
+ * Reads one answer from the writer's socket into buf (MSG_MAX bytes): 1
+ * with its operation's number, 0 when none came (MSG_DONTWAIT, or the
+ * receive timeout), -1 when the writer has stopped or the socket failed.
+ */
+static int
+link_read(struct writer_link *l, char *buf, int flags, size_t *n, uint64_t *seq)
+{
+	ssize_t	 got;
+
+	for (;;) {
+		if ((got = recv(l->fd, buf, MSG_MAX, flags)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			perror("reading from the writer");
+			return -1;
+		}
+		/* Only the writer holds the other end: it has stopped. */
+		if (got == 0)
+			return -1;
+		if ((size_t)got < sizeof(struct wans))
+			continue;
+		memcpy(seq, buf, sizeof(*seq));
+		*n = (size_t)got;
+		return 1;
+	}
+}
+
+enum idem_res
+writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *op,
+    struct resp *r)
+{
+	static char	 msg[MSG_MAX];
+	struct wreq	 h;
+	struct iovec	 iov[1 + WS__MAX];
+	struct msghdr	 mh;
+	size_t		 n = 1, total = 0, i, got;
+	uint64_t	 seq;
+	int64_t		 deadline;
+	int		 rc;
+
+	memset(&h, 0, sizeof(h));
+	h.seq = ++l->seq;
+	h.id = op->id;
+	h.now = iop->now;
+	h.ttl = iop->ttl;
+	h.kind = op->kind;
+	h.out = op->out;
+	n = put_str(&h, WS_SCOPE, iop->scope, iov, n);
+	n = put_str(&h, WS_KEY, iop->key, iov, n);
+	n = put_str(&h, WS_METHOD, iop->method, iov, n);
+	n = put_str(&h, WS_PATH, iop->path, iov, n);
+	n = put_str(&h, WS_FINGERPRINT, iop->fingerprint, iov, n);
+	n = put_str(&h, WS_RAW_FINGERPRINT, iop->raw_fingerprint, iov, n);
+	n = put_str(&h, WS_IF_MATCH, op->if_match, iov, n);
+	if (op->in != NULL) {
+		h.set = op->in->set;
+		h.is_completed = op->in->is_completed;
+		n = put_str(&h, WS_TITLE, op->in->title, iov, n);
+		n = put_str(&h, WS_DESCRIPTION, op->in->description, iov, n);
+	} else {
+		h.len[WS_TITLE] = h.len[WS_DESCRIPTION] = NO_STR;
+	}
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	for (i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if (total > MSG_MAX)
+		return IDEM_ERROR;
+	/* Without a wait hook, the answer is read in blocking reads of at most a second. */
+	if (l->wait == NULL && !l->timed) {
+		struct timeval	 tv = { 1, 0 };
+
+		if (setsockopt(l->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) {
+			perror("timing the writer's socket");
+			return IDEM_ERROR;
+		}
+		l->timed = 1;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = n;
+	while (sendmsg(l->fd, &mh, MSG_NOSIGNAL) == -1)
+		if (errno != EINTR) {
+			perror("sending to the writer");
+			return IDEM_ERROR;
+		}
+
+	if (l->wait != NULL) {
+		const char	*m;
+		size_t		 len;
+
+		if (l->wait(l->wait_arg, h.seq, &m, &len) == -1) {
+			fprintf(stderr, "%s %s: no answer from the writer\n", iop->method, iop->path);
+			return IDEM_ERROR;
+		}
+		return answer_read(m, len, r);
+	}
+
+	deadline = clock_mono_ms() + WRITER_WAIT_MS;
+	for (;;) {
+		if ((rc = link_read(l, msg, 0, &got, &seq)) == -1) {
+			fprintf(stderr, "%s %s: the writer stopped before it answered\n",
+			    iop->method, iop->path);
+			return IDEM_ERROR;
+		}
+		if (rc == 0) {
+			/* A second without an answer. */
+			if (clock_mono_ms() < deadline)
+				continue;
+			fprintf(stderr, "%s %s: the writer did not answer\n", iop->method, iop->path);
+			return IDEM_ERROR;
+		}
+		/* An answer to an operation this worker gave up on, or to its predecessor's. */
+		if (seq != l->seq)
+			continue;
+		return answer_read(msg, got, r);
+	}
+}
+
+int
+writer_recv(struct writer_link *l, char *buf, size_t *n, uint64_t *seq)
+{
+	return link_read(l, buf, MSG_DONTWAIT, n, seq);
+}
+

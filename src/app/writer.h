@@ -1,0 +1,85 @@
+#ifndef WRITER_H
+#define WRITER_H
+
+#include <stdint.h>
+
+#include "app/app.h"
+#include "store/store.h"
+#include "http/http.h"
+#include "idem/idem.h"
+#include "app/ops.h"
+#include "idem/recent.h"
+
+/*
+ * The writer: under FastCGI, one process makes every change. A worker
+ * answers replays from a read, as before, and sends each operation that
+ * has to run over its own socket to the writer. The writer runs the
+ * operations that arrived together in one transaction, each under a
+ * savepoint of its own so that each stays all-or-nothing, commits once,
+ * and answers each once that commit is as durable as the sync setting
+ * makes it. One commit, and one sync, then serves many operations, and
+ * the writer's page cache stays warm because no other process writes.
+ */
+
+/* Most operations in one transaction. */
+#define WRITER_BATCH	64
+
+/*
+ * Waits for the writer's answer to operation seq while the worker goes on
+ * with other requests: 0 with the answer in *msg and *n, valid until the
+ * caller next waits, or -1 when none will come.
+ */
+typedef int	(*writer_wait_fn)(void *arg, uint64_t seq, const char **msg, size_t *n);
+
+/* A worker's end: its socket to the writer. */
+struct writer_link {
+	int		 fd;
+	uint64_t	 seq;	/* of the last operation sent */
+	struct recent	*recent;	/* keys the writer has lately seen; may be NULL */
+	int		 timed;		/* its receive timeout is set */
+	writer_wait_fn	 wait;		/* NULL: wait in a blocking read of fd */
+	void		*wait_arg;
+};
+
+/* The longest a worker waits for an answer; the writer answers BUSY well before. */
+#define WRITER_WAIT_MS	60000
+
+/* The largest message either way. */
+#define WRITER_MSG_MAX	(256u * 1024)
+
+/*
+ * 1 when a read of the key table is worth trying for iop's key: always as
+ * CGI, and under FastCGI when the writer may have seen the key lately.
+ * 0: the key is new to the writer, which decides it.
+ */
+int		writer_may_replay(const struct app *, const struct idem_op *);
+
+/*
+ * Runs one change. Under FastCGI (app->writer set): a recorded key is
+ * answered here from a read (skipped when looked is set, as the caller
+ * has looked already, or when writer_may_replay() says the writer has
+ * not seen the key); anything else is sent to the writer. As
+ * plain CGI, or on an engine without a writer (app->writer NULL):
+ * idem_run() on this process's own handle.
+ */
+enum idem_res	writer_change(struct app *, const struct idem_op *, struct op *,
+		    struct resp *, int looked);
+
+/*
+ * Sends op to the writer and waits for its answer in resp, through
+ * link->wait when set. Only the writer holds the other end of the socket,
+ * so its end shows when it has stopped. IDEM_ERROR when it stops
+ * meanwhile: the operation may or may not have run, which a retry with
+ * the same key settles.
+ */
+enum idem_res	writer_call(struct writer_link *, const struct idem_op *, const struct op *,
+		    struct resp *);
+
+/*
+ * Reads one answer waiting on link without blocking: 1 with its operation's
+ * number in *seq and the message in buf (*n bytes, buf holding
+ * WRITER_MSG_MAX), 0 when none is waiting, -1 when the writer has stopped.
+ */
+int		writer_recv(struct writer_link *, char *buf, size_t *n, uint64_t *seq);
+
+#endif

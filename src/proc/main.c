@@ -1,0 +1,529 @@
+/*
+ * todo.fcgi: flags and environment, CGI-or-FastCGI detection, the prefork
+ * workers, the writer, their signals, and the accept loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app/app.h"
+#include "store/store.h"
+#include "idem/idem.h"
+#include "http/io.h"
+#include "idem/recent.h"
+#include "app/route.h"
+#include "proc/serve.h"
+#include "app/tmpl.h"
+#include "app/writer.h"
+#include "proc/writerd.h"
+
+#define WORKERS_MAX	256
+#define WORKERS_PER_CPU_NO_WRITER	4
+#define BACKLOG		1024
+
+static volatile sig_atomic_t	 stopping;
+static volatile sig_atomic_t	 busy;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: todo.fcgi [--db PATH] [--socket PATH|HOST:PORT] [--workers N]\n"
+	    "                 [--key-ttl SECONDS] [--require-key] [--templates DIR]\n"
+	    "                 [--sync group|full|normal]\n"
+	    "Environment: TODO_DB, TODO_SOCKET, TODO_WORKERS, TODO_KEY_TTL,\n"
+	    "TODO_REQUIRE_KEY (0/1), TODO_TEMPLATES, TODO_SYNC. Without a socket, inside a CGI\n"
+	    "environment, answers one request as CGI.\n");
+	exit(2);
+}
+
+/* Parses a whole number in [min, max]: 0, or -1. */
+static int
+number(const char *s, long long min, long long max, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Settings from the environment, then flags; -1 with a message when one is bad. */
+static int
+configure(int argc, char *argv[], struct config *cfg)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "key-ttl", required_argument, NULL, 't' },
+		{ "require-key", no_argument, NULL, 'k' },
+		{ "templates", required_argument, NULL, 'T' },
+		{ "sync", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*workers, *ttl, *req, *sync;
+	long long	 v;
+	long		 cpus;
+	int		 c;
+
+	cfg->store.db = getenv("TODO_DB");
+	if (cfg->store.db == NULL || *cfg->store.db == '\0')
+		cfg->store.db = "var/todo.db";
+	cfg->socket = getenv("TODO_SOCKET");
+	if (cfg->socket != NULL && *cfg->socket == '\0')
+		cfg->socket = NULL;
+	cfg->templates = getenv("TODO_TEMPLATES");
+	if (cfg->templates == NULL || *cfg->templates == '\0')
+		cfg->templates = TEMPLATE_DIR;
+	workers = getenv("TODO_WORKERS");
+	ttl = getenv("TODO_KEY_TTL");
+	req = getenv("TODO_REQUIRE_KEY");
+	sync = getenv("TODO_SYNC");
+	cfg->store.busy_ms = 5000;
+
+	while ((c = getopt_long(argc, argv, "d:s:w:t:kT:S:h", opts, NULL)) != -1)
+		switch (c) {
+		case 'd': cfg->store.db = optarg; break;
+		case 's': cfg->socket = optarg; break;
+		case 'w': workers = optarg; break;
+		case 't': ttl = optarg; break;
+		case 'k': req = "1"; break;
+		case 'T': cfg->templates = optarg; break;
+		case 'S': sync = optarg; break;
+		default: usage();
+		}
+	if (optind != argc)
+		usage();
+
+	/*
+	 * One per CPU, and one more. Each worker has several requests in hand,
+	 * changes waiting on their commit among them, so more workers only
+	 * share out the same connections, each with colder caches: on 2 CPUs,
+	 * 3 workers served 20-33% more reads and 7-9% more creates than 8.
+	 */
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	cfg->workers = (int)(cpus < WORKERS_MAX ? cpus + 1 : WORKERS_MAX);
+	/*
+	 * Without a writer (PostgreSQL) a worker waits on each change's
+	 * commit itself, so it takes more of them, each with one
+	 * connection, to keep the server's group commit fed.
+	 */
+	if (!store_engine_for(cfg->store.db)->wants_writer)
+		cfg->workers = (int)(cpus * WORKERS_PER_CPU_NO_WRITER < WORKERS_MAX ?
+		    cpus * WORKERS_PER_CPU_NO_WRITER : WORKERS_MAX);
+	if (workers != NULL && *workers != '\0') {
+		if (number(workers, 1, WORKERS_MAX, &v) == -1) {
+			fprintf(stderr, "workers must be 1 to %d\n", WORKERS_MAX);
+			return -1;
+		}
+		cfg->workers = (int)v;
+	}
+	cfg->key_ttl = 86400;
+	if (ttl != NULL && *ttl != '\0') {
+		if (number(ttl, 1, 10LL * 365 * 86400, &v) == -1) {
+			fprintf(stderr, "key TTL must be a positive number of seconds\n");
+			return -1;
+		}
+		cfg->key_ttl = v;
+	}
+	if (req != NULL && *req != '\0') {
+		if (strcmp(req, "0") != 0 && strcmp(req, "1") != 0) {
+			fprintf(stderr, "TODO_REQUIRE_KEY must be 0 or 1\n");
+			return -1;
+		}
+		cfg->require_key = req[0] == '1';
+	}
+	cfg->store.sync = STORE_SYNC_GROUP;
+	if (sync != NULL && *sync != '\0') {
+		if (strcmp(sync, "group") == 0)
+			cfg->store.sync = STORE_SYNC_GROUP;
+		else if (strcmp(sync, "full") == 0)
+			cfg->store.sync = STORE_SYNC_FULL;
+		else if (strcmp(sync, "normal") == 0)
+			cfg->store.sync = STORE_SYNC_NORMAL;
+		else {
+			fprintf(stderr, "TODO_SYNC must be group, full or normal\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A worker stops at once when idle, or after the requests in hand. */
+static void
+on_worker_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	if (!busy)
+		_exit(0);
+}
+
+static void
+on_master_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+on_child(int sig)
+{
+	(void)sig;
+}
+
+static void
+set_signal(int sig, void (*fn)(int))
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/*
+ * The processes the master keeps: the workers, each with a socket to the
+ * writer, and the writer with the far end of every one. The master keeps
+ * the workers' ends, for a worker that restarts, but not the writer's: a
+ * worker sees the writer stop as the end of its socket. A new writer gets
+ * new sockets, and new workers with them.
+ */
+struct procs {
+	pid_t		 master;
+	pid_t		 pids[WORKERS_MAX];
+	time_t		 started[WORKERS_MAX];
+	int		 links[WORKERS_MAX][2];	/* [0] the worker's, [1] the writer's */
+	pid_t		 writer;
+	time_t		 writer_started;
+	int		 writer_used;	/* the engine wants one; else workers change the store */
+	struct recent	*recent;	/* shared by the writer and the workers */
+};
+
+/* A worker: its own store handle, then accept and serve until told to stop. */
+static int
+worker(const struct config *cfg, int sock, struct procs *p, int slot)
+{
+	struct writer_link	 link = { p->links[slot][0], 0, p->recent, 0, NULL, NULL };
+	struct app		 app = { cfg, NULL, p->writer_used ? &link : NULL };
+	struct timespec		 ts;
+	int			 i, rc;
+
+	/* The other slots' sockets are the master's to keep, not this worker's. */
+	for (i = 0; i < cfg->workers; i++)
+		if (i != slot && p->links[i][0] != -1)
+			close(p->links[i][0]);
+	/*
+	 * Numbers for the operations sent, from the clock in nanoseconds: past
+	 * any a predecessor in this slot used, whose answers may still come.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	link.seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	set_signal(SIGTERM, on_worker_signal);
+	set_signal(SIGINT, on_worker_signal);
+	if ((app.db = store_open(&cfg->store)) == NULL)
+		return 1;
+	rc = serve_run(&app, sock, &stopping, &busy);
+	store_close(app.db);
+	return rc == 0 ? 0 : 1;
+}
+
+/* The writer: its own store handle, then run the workers' changes until told to stop. */
+static int
+writer(const struct config *cfg, int sock, struct procs *p)
+{
+	struct store	*db;
+	int		 fds[WORKERS_MAX], i, rc;
+
+	set_signal(SIGTERM, on_master_signal);
+	set_signal(SIGINT, on_master_signal);
+	close(sock);
+	for (i = 0; i < cfg->workers; i++) {
+		close(p->links[i][0]);
+		fds[i] = p->links[i][1];
+	}
+	if ((db = store_open(&cfg->store)) == NULL)
+		return 1;
+	rc = writerd_serve(db, fds, cfg->workers, p->recent, &stopping);
+	store_close(db);
+	return rc == 0 ? 0 : 1;
+}
+
+/* Forks a worker (slot >= 0) or the writer (slot -1); each ends with the master. */
+static pid_t
+spawn(const struct config *cfg, int sock, struct procs *p, int slot)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1) {
+		perror("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		set_signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != p->master)
+			_exit(1);
+		_exit(slot < 0 ? writer(cfg, sock, p) : worker(cfg, sock, p, slot));
+	}
+	return pid;
+}
+
+/* A writer with new sockets to every slot: 0, or -1. */
+static int
+writer_start(const struct config *cfg, int sock, struct procs *p)
+{
+	int	 i, rc = 0;
+
+	for (i = 0; i < cfg->workers; i++) {
+		if (p->links[i][0] != -1)
+			close(p->links[i][0]);
+		p->links[i][0] = p->links[i][1] = -1;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->links[i]) == -1) {
+			perror("socketpair");
+			return -1;
+		}
+	}
+	p->writer_started = time(NULL);
+	if ((p->writer = spawn(cfg, sock, p, -1)) == -1)
+		rc = -1;
+	for (i = 0; i < cfg->workers; i++) {
+		close(p->links[i][1]);
+		p->links[i][1] = -1;
+	}
+	return rc;
+}
+
+/* Reports how a child ended. */
+static void
+report(const char *what, pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "%s %d killed by signal %d; restarting\n", what, (int)pid,
+		    WTERMSIG(status));
+	else
+		fprintf(stderr, "%s %d exited with %d; restarting\n", what, (int)pid,
+		    WEXITSTATUS(status));
+}
+
+/* Sends SIGTERM to pids, then SIGKILL to those still there after about 10 s. */
+static void
+stop_all(pid_t *pids, int n)
+{
+	int	 i, j, alive, status;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	/* Each finishes what it has in hand; give them a bounded time. */
+	for (alive = 1, i = 0; alive && i < 100; i++) {
+		alive = 0;
+		for (j = 0; j < n; j++) {
+			if (pids[j] > 0 && waitpid(pids[j], &status, WNOHANG) == pids[j])
+				pids[j] = 0;
+			if (pids[j] > 0)
+				alive = 1;
+		}
+		if (alive)
+			usleep(100 * 1000);
+	}
+	for (j = 0; j < n; j++)
+		if (pids[j] > 0) {
+			kill(pids[j], SIGKILL);
+			waitpid(pids[j], &status, 0);
+			pids[j] = 0;
+		}
+}
+
+/*
+ * The master: keeps the writer and cfg->workers workers running on sock,
+ * restarting any that dies, until SIGTERM or SIGINT, then stops the
+ * workers (the requests in hand may need the writer), then the writer.
+ */
+static int
+master(const struct config *cfg, int sock)
+{
+	struct procs	 p;
+	pid_t		 pid;
+	int		 i, status;
+	sigset_t	 block, old;
+
+	memset(&p, 0, sizeof(p));
+	p.master = getpid();
+	for (i = 0; i < WORKERS_MAX; i++)
+		p.links[i][0] = p.links[i][1] = -1;
+	set_signal(SIGTERM, on_master_signal);
+	set_signal(SIGINT, on_master_signal);
+	set_signal(SIGCHLD, on_child);
+	signal(SIGPIPE, SIG_IGN);
+
+	p.writer_used = store_engine_for(cfg->store.db)->wants_writer;
+	/* Without the hint every retry is replayed by the writer: slower, still right. */
+	if (p.writer_used && (p.recent = recent_new()) == NULL)
+		perror("mapping the recent keys");
+	if (p.writer_used && writer_start(cfg, sock, &p) == -1)
+		stopping = 1;
+	for (i = 0; i < cfg->workers && !stopping; i++) {
+		p.started[i] = time(NULL);
+		if ((p.pids[i] = spawn(cfg, sock, &p, i)) == -1)
+			stopping = 1;
+	}
+	while (!stopping) {
+		pid = waitpid(-1, &status, 0);
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p.writer_used && pid == p.writer) {
+			report("writer", pid, status);
+			p.writer = 0;
+			/* One that dies at once would otherwise spin. */
+			if (time(NULL) - p.writer_started < 1)
+				sleep(1);
+			if (stopping || writer_start(cfg, sock, &p) == -1)
+				break;
+			/* The workers' sockets led to the old writer: new workers. */
+			for (i = 0; i < cfg->workers; i++) {
+				if (p.pids[i] > 0)
+					kill(p.pids[i], SIGTERM);
+				p.started[i] = time(NULL);
+				p.pids[i] = spawn(cfg, sock, &p, i);
+			}
+			continue;
+		}
+		for (i = 0; i < cfg->workers; i++) {
+			if (p.pids[i] != pid)
+				continue;
+			report("worker", pid, status);
+			if (time(NULL) - p.started[i] < 1)
+				sleep(1);
+			p.started[i] = time(NULL);
+			if (!stopping)
+				p.pids[i] = spawn(cfg, sock, &p, i);
+		}
+	}
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	stop_all(p.pids, cfg->workers);
+	stop_all(&p.writer, 1);
+	/* Workers of an earlier writer, if any are still finishing. */
+	while (waitpid(-1, &status, 0) > 0)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (i = 0; i < cfg->workers; i++)
+		if (p.links[i][0] != -1)
+			close(p.links[i][0]);
+	recent_free(p.recent);
+	return 0;
+}
+
+/* Opens the listening socket; a unix socket is made reachable for the web server. */
+static int
+listen_on(const char *spec)
+{
+	struct stat	 st;
+	int		 sock;
+	mode_t		 old;
+
+	if (strchr(spec, '/') != NULL || strchr(spec, ':') == NULL) {
+		/* A stale socket from an earlier run would make bind fail. */
+		if (lstat(spec, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(spec);
+		/* The web server runs as another user; the directory guards access. */
+		old = umask(0);
+		sock = FCGX_OpenSocket(spec, BACKLOG);
+		umask(old);
+	} else
+		sock = FCGX_OpenSocket(spec, BACKLOG);
+	if (sock < 0)
+		fprintf(stderr, "%s: cannot listen: %s\n", spec, strerror(errno));
+	return sock;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config	 cfg = { 0 };
+	struct app	 app = { &cfg, NULL, NULL };
+	struct io	 io;
+	const struct store_engine *engine;
+	struct store	*db;
+	const char	*delay;
+	long long	 v;
+	int		 sock = 0, rc;
+
+	if (configure(argc, argv, &cfg) == -1)
+		return 2;
+	engine = store_engine_for(cfg.store.db);
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "cannot initialise FastCGI\n");
+		return 1;
+	}
+	if (tmpl_load(cfg.templates) == -1)
+		return 1;
+	if ((delay = getenv("TODO_TEST_TXN_DELAY_MS")) != NULL && *delay != '\0') {
+		if (number(delay, 0, 10000, &v) == -1)
+			return 2;
+		idem_set_test_delay((unsigned)v);
+	}
+
+	if (cfg.socket == NULL && FCGX_IsCGI()) {
+		/* Plain CGI: one request, then exit. */
+		if (getenv("REQUEST_METHOD") == NULL) {
+			fprintf(stderr, "no --socket, and not started as CGI or by a FastCGI server\n");
+			usage();
+		}
+		if ((app.db = store_open(&cfg.store)) == NULL) {
+			printf("Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n"
+			    "The database cannot be opened.\n");
+			return 1;
+		}
+		io_cgi_init(&io);
+		route_serve(&app, &io);
+		fflush(stdout);
+		store_close(app.db);
+		tmpl_free();
+		return 0;
+	}
+
+	/* Create and migrate the schema once, before any worker opens it. */
+	if ((db = store_open(&cfg.store)) == NULL)
+		return 1;
+	store_close(db);
+	if (cfg.socket != NULL && (sock = listen_on(cfg.socket)) < 0)
+		return 1;
+	fprintf(stderr, "todo: %d workers%s on %s, %s database %s\n", cfg.workers,
+	    engine->wants_writer ? " and a writer" : "",
+	    cfg.socket != NULL ? cfg.socket : "the inherited socket", engine->name,
+	    engine->wants_writer ? cfg.store.db : "(connection string not shown)");
+	rc = master(&cfg, sock);
+	if (cfg.socket != NULL && strchr(cfg.socket, '/') != NULL)
+		unlink(cfg.socket);
+	tmpl_free();
+	return rc;
+}

@@ -1,0 +1,161 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/sq.h"
+
+#define TODO_COLS	"id, title, description, is_completed, version, created_at, updated_at"
+
+static const char *const stmts[SQ__MAX] = {
+	/* SQ_BEGIN: take the write lock now, so the operation cannot deadlock later */
+	"BEGIN IMMEDIATE",
+	/* SQ_COMMIT */
+	"COMMIT",
+	/* SQ_ROLLBACK */
+	"ROLLBACK",
+	/* SQ_SAVEPOINT: one operation inside a transaction that holds several */
+	"SAVEPOINT op",
+	/* SQ_RELEASE */
+	"RELEASE op",
+	/* SQ_ROLLBACK_TO: undoes the operation; RELEASE then drops the savepoint */
+	"ROLLBACK TO op",
+	/* SQ_HEALTH */
+	"SELECT count(*) FROM sqlite_schema",
+	/* SQ_TODO_INSERT */
+	"INSERT INTO todos (title, description, is_completed, created_at, updated_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?4)",
+	/* SQ_TODO_GET */
+	"SELECT " TODO_COLS " FROM todos WHERE id = ?1",
+	/* SQ_TODO_UPDATE: only over the version read, so no change is lost */
+	"UPDATE todos SET title = ?2, description = ?3, is_completed = ?4,"
+	" version = version + 1, updated_at = ?5 WHERE id = ?1 AND version = ?6",
+	/* SQ_TODO_DELETE */
+	"DELETE FROM todos WHERE id = ?1",
+	/* SQ_TODO_LIST: newest first, by the primary key */
+	"SELECT " TODO_COLS " FROM todos ORDER BY id DESC LIMIT ?1",
+	/* SQ_TODO_LIST_BEFORE: the next page of a keyset pagination */
+	"SELECT " TODO_COLS " FROM todos WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
+	/*
+	 * SQ_KEY_CLAIM: the key's row with no response yet, or an expired row
+	 * taken over; the unique (scope, key) decides, a live row is left be.
+	 */
+	"INSERT INTO idempotency_keys (scope, key, method, path, fingerprint,"
+	" raw_fingerprint, todo_id, status, headers, body, created_at, expires_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, '', x'', ?7, ?7 + ?8)"
+	" ON CONFLICT (scope, key) DO UPDATE SET method = excluded.method,"
+	" path = excluded.path, fingerprint = excluded.fingerprint,"
+	" raw_fingerprint = excluded.raw_fingerprint, todo_id = NULL, status = 0,"
+	" headers = '', body = x'', created_at = excluded.created_at,"
+	" expires_at = excluded.expires_at"
+	" WHERE idempotency_keys.expires_at <= excluded.created_at",
+	/* SQ_KEY_RECORD: the response, into the row this transaction claimed */
+	"UPDATE idempotency_keys SET todo_id = ?3, status = ?4, headers = ?5, body = ?6"
+	" WHERE scope = ?1 AND key = ?2",
+	/* SQ_KEY_GET: live rows only */
+	"SELECT method, path, fingerprint, status, headers, body, expires_at,"
+	" raw_fingerprint, todo_id FROM idempotency_keys"
+	" WHERE scope = ?1 AND key = ?2 AND expires_at > ?3",
+	/* SQ_KEY_PURGE: bounded, so each write pays a small and fixed share */
+	"DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys"
+	" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)",
+	/* SQ_KEY_NEXT_EXPIRY: by the expires_at index */
+	"SELECT min(expires_at) FROM idempotency_keys",
+};
+
+int
+sq_prepare(struct sq *db)
+{
+	int	 i;
+
+	for (i = 0; i < SQ__MAX; i++)
+		if (sqlite3_prepare_v3(db->h, stmts[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &db->stmt[i], NULL) != SQLITE_OK) {
+			fprintf(stderr, "statement %d: %s\n", i, sqlite3_errmsg(db->h));
+			return -1;
+		}
+	return 0;
+}
+
+void
+sq_finalize(struct sq *db)
+{
+	int	 i;
+
+	for (i = 0; i < SQ__MAX; i++) {
+		sqlite3_finalize(db->stmt[i]);
+		db->stmt[i] = NULL;
+	}
+}
+
+/* Maps a step result: a busy lock is reported apart from real errors. */
+enum store_res
+sq_map(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return STORE_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return STORE_BUSY;
+	case SQLITE_CONSTRAINT:
+		return STORE_EXISTS;
+	default:
+		return STORE_ERROR;
+	}
+}
+
+/* Resets a statement and its bindings for the next use. */
+void
+sq_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+enum store_res
+sq_exec(struct sq *db, enum sq_stmt s)
+{
+	sqlite3_stmt	*st = db->stmt[s];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	sq_done(st);
+	return rc == SQLITE_DONE ? STORE_OK : sq_map(rc);
+}
+
+int
+sq_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/* A copy of column i's text, or NULL for NULL (or when out of memory). */
+char *
+sq_col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	s = sqlite3_column_text(st, i);
+	return strdup(s != NULL ? (const char *)s : "");
+}
+
+/* Copies the text of column i into out (cap bytes), cut to fit. */
+void
+sq_col_copy(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+	size_t			 n = 0;
+
+	if (s != NULL && (n = (size_t)sqlite3_column_bytes(st, i)) >= cap)
+		n = cap - 1;
+	if (n > 0)
+		memcpy(out, s, n);
+	out[n] = '\0';
+}

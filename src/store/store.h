@@ -1,0 +1,212 @@
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "store/todo.h"
+
+/*
+ * The store: todos and the idempotency keys, behind one interface with
+ * two engines. SQLite (store/sqlite) is the embedded default; PostgreSQL
+ * (store/pg) lets several hosts share one key space. The engine is chosen
+ * once, by the --db value, and callers never ask which one they have.
+ * Every handle belongs to one process (opened after fork), its statements
+ * prepared once.
+ */
+struct store;
+
+enum store_res {
+	STORE_OK = 0,
+	STORE_NOTFOUND,	/* no such row */
+	STORE_EXISTS,	/* the key has a live row already */
+	STORE_CONFLICT,	/* the row's version was not the one expected */
+	STORE_BUSY,	/* a lock was not had within the lock timeout */
+	STORE_DOWN,	/* the database cannot be reached now; nothing was done */
+	STORE_UNKNOWN,	/* the connection was lost in COMMIT: it may have committed */
+	STORE_ERROR
+};
+
+/*
+ * When a commit is on disk (SQLite). FULL: synced inside every commit, one
+ * writer at a time. GROUP: the commit is written, the write lock freed,
+ * then the log synced before store_commit returns, so concurrent commits
+ * share one sync; as durable as FULL when the answer goes out. NORMAL: no
+ * sync per commit; survives a crash of the program but not of the machine.
+ * PostgreSQL commits as the server's synchronous_commit says.
+ */
+enum store_sync {
+	STORE_SYNC_FULL,
+	STORE_SYNC_GROUP,
+	STORE_SYNC_NORMAL
+};
+
+/* How a store is opened. */
+struct store_conf {
+	const char	*db;		/* a file path, or a postgresql:// URI / conninfo */
+	int		 busy_ms;	/* the longest wait for a lock */
+	enum store_sync	 sync;
+};
+
+/* A stored idempotency key and the response it produced. Owned strings. */
+struct store_key {
+	char	*method;
+	char	*path;
+	char	*fingerprint;
+	char	*raw_fingerprint;	/* of the body's bytes as sent; NULL when not kept */
+	int	 status;	/* 0 while the operation that claimed it runs */
+	int64_t	 todo_id;	/* 0 when none */
+	int64_t	 expires_at;	/* unix seconds, the store's clock */
+	char	*headers;	/* "Name: value\r\n" lines */
+	struct buf body;
+};
+
+/* What a key is claimed with: the request it came with. */
+struct store_claim {
+	const char	*scope;
+	const char	*key;
+	const char	*method;
+	const char	*path;
+	const char	*fingerprint;
+	const char	*raw_fingerprint;	/* may be NULL */
+	int64_t		 now;	/* unix seconds (SQLite's clock; PostgreSQL uses now()) */
+	int64_t		 ttl;	/* seconds the key is kept */
+};
+
+/* An engine: what every one of them fills in, behind the functions below. */
+struct store_engine {
+	const char	*name;
+	/* A single writer process that batches every change helps this engine. */
+	int		 wants_writer;
+	/* 1 when the --db value is this engine's. */
+	int		(*accepts)(const char *db);
+	struct store	*(*open)(const struct store_conf *);
+	void		(*close)(struct store *);
+	const char	*(*errmsg)(struct store *);
+	enum store_res	(*begin)(struct store *);
+	enum store_res	(*commit)(struct store *);
+	void		(*rollback)(struct store *);
+	enum store_res	(*savepoint)(struct store *);
+	enum store_res	(*release)(struct store *);
+	void		(*rollback_to)(struct store *);
+	enum store_res	(*durable)(struct store *);
+	enum store_res	(*health)(struct store *);
+	enum store_res	(*todo_insert)(struct store *, const struct todo_in *, const char *now,
+			    int64_t *id, char stamp[32]);
+	enum store_res	(*todo_get)(struct store *, int64_t id, struct todo *);
+	enum store_res	(*todo_update)(struct store *, const struct todo *, const char *now);
+	enum store_res	(*todo_delete)(struct store *, int64_t id);
+	enum store_res	(*todo_list)(struct store *, int64_t before, unsigned limit,
+			    struct todo **items, size_t *n);
+	enum store_res	(*key_claim)(struct store *, const struct store_claim *);
+	enum store_res	(*key_record)(struct store *, const char *scope, const char *key,
+			    int64_t todo_id, int status, const char *headers,
+			    const void *body, size_t len);
+	enum store_res	(*key_get)(struct store *, const char *scope, const char *key,
+			    int64_t now, struct store_key *);
+	enum store_res	(*key_purge)(struct store *, int64_t now, int limit);
+};
+
+/* Every handle starts with its engine. */
+struct store {
+	const struct store_engine	*engine;
+};
+
+extern const struct store_engine	store_sqlite;
+
+/* The engine for a --db value: PostgreSQL for a URI or conninfo, else SQLite. */
+const struct store_engine	*store_engine_for(const char *db);
+
+/*
+ * Opens the store conf->db names with its engine: connects, migrates the
+ * schema to the current version and prepares every statement. Returns the
+ * handle, or NULL with a message on stderr.
+ */
+struct store	*store_open(const struct store_conf *);
+void		 store_close(struct store *);
+
+/* The latest error message of the handle, for logs. */
+const char	*store_errmsg(struct store *);
+
+/*
+ * Transactions: store_begin takes the write lock (STORE_BUSY when it is
+ * not had), store_commit returns once the commit is as durable as the
+ * engine makes it (STORE_UNKNOWN when it cannot tell whether it
+ * committed), store_rollback ends one, whatever its state.
+ */
+enum store_res	 store_begin(struct store *);
+enum store_res	 store_commit(struct store *);
+void		 store_rollback(struct store *);
+/*
+ * Savepoints, for several operations in one transaction, each of them
+ * all-or-nothing: store_savepoint before one, then store_release to keep
+ * its changes or store_rollback_to to undo them. They do not nest. Should
+ * an undo fail, store_commit rolls the whole transaction back and fails.
+ */
+enum store_res	 store_savepoint(struct store *);
+enum store_res	 store_release(struct store *);
+void		 store_rollback_to(struct store *);
+/*
+ * What another process committed may be visible a moment before it is on
+ * disk (SQLite's group commit): makes it durable, so that what is read
+ * can be answered as such.
+ */
+enum store_res	 store_durable(struct store *);
+
+/* STORE_OK when the database answers a read. */
+enum store_res	 store_health(struct store *);
+
+/*
+ * Inserts a todo; sets *id and, in stamp, the created_at it was given
+ * (now, an RFC 3339 timestamp, or the database's own clock).
+ */
+enum store_res	 store_todo_insert(struct store *, const struct todo_in *, const char *now,
+		    int64_t *id, char stamp[32]);
+/* Reads a todo into t (free with todo_clear). */
+enum store_res	 store_todo_get(struct store *, int64_t id, struct todo *t);
+/*
+ * Writes every field of t (title, description, is_completed) if its row
+ * still has t->version, bumping the version: STORE_CONFLICT when another
+ * change came first, STORE_NOTFOUND when the row is gone.
+ */
+enum store_res	 store_todo_update(struct store *, const struct todo *t, const char *now);
+/* Deletes a todo; STORE_OK whether or not it was there. */
+enum store_res	 store_todo_delete(struct store *, int64_t id);
+/*
+ * Lists up to limit todos with id < before (0: from the newest), newest
+ * first. *items is allocated (free each with todo_clear, then free()).
+ */
+enum store_res	 store_todo_list(struct store *, int64_t before, unsigned limit,
+		    struct todo **items, size_t *n);
+
+/*
+ * Keys are per scope (the client that sent them; "" for anonymous ones).
+ * Inside a write transaction, one statement claims a key: it inserts the
+ * key's row with the request and no response yet, or takes over a row
+ * that has expired; the unique (scope, key) decides between concurrent
+ * claims, never a read before. STORE_OK when claimed, STORE_EXISTS when
+ * the key has a live row, STORE_BUSY when another transaction holding the
+ * key did not end within the lock timeout.
+ */
+enum store_res	 store_key_claim(struct store *, const struct store_claim *);
+/* Records the response in the row this transaction claimed. */
+enum store_res	 store_key_record(struct store *, const char *scope, const char *key,
+		    int64_t todo_id, int status, const char *headers, const void *body,
+		    size_t len);
+/*
+ * Reads a live key row (free with store_key_clear): STORE_NOTFOUND when
+ * there is none, or it has expired by now (SQLite) or the database's
+ * clock (PostgreSQL).
+ */
+enum store_res	 store_key_get(struct store *, const char *scope, const char *key,
+		    int64_t now, struct store_key *);
+/*
+ * Removes at most limit expired key rows, inside a write transaction. A
+ * handle remembers the earliest expiry it found and skips the work until
+ * then.
+ */
+enum store_res	 store_key_purge(struct store *, int64_t now, int limit);
+void		 store_key_clear(struct store_key *);
+
+#endif
