@@ -9,6 +9,14 @@ BIN=${TODO_BIN:-$ROOT/cgi-bin/todo.fcgi}
 T=$(mktemp -d /tmp/todo-test.XXXXXX)
 chmod 755 "$T"
 DB=$T/todo.db
+# The store the suite runs against: sqlite (a file in $T) or postgresql (a
+# throwaway cluster of its own, started here, stopped with the rest).
+ENGINE=${ENGINE:-sqlite}
+if [ "$ENGINE" = postgresql ]; then
+    . "$ROOT/tests/pg.sh"
+    pg_start || { rm -rf "$T"; exit 1; }
+    DB=$TODO_PG_DB
+fi
 TODO_PID=
 NGINX_PID=
 FAILED=0
@@ -34,7 +42,9 @@ stack_stop() {
     if [ $rc -ne 0 ]; then
         echo "--- program log" >&2; cat "$T/todo.log" >&2 2>/dev/null || true
         echo "--- $FRONTEND error log" >&2; cat "$T/error.log" >&2 2>/dev/null || true
+        [ "$ENGINE" != postgresql ] || { echo "--- postgresql log" >&2; cat "$PG_DIR/server.log" >&2 2>/dev/null || true; }
     fi
+    [ "$ENGINE" != postgresql ] || pg_stop
     rm -rf "$T"
     exit $rc
 }
@@ -124,8 +134,24 @@ header() {
         tolower($1) == n { sub(/^[^:]*: /, ""); print; exit }' "$T/headers"
 }
 
+# One query on the suite's store, as an operator would run it: rows as
+# "a|b" lines, the same from either engine.
 sql() {
-    sqlite3 -batch "$DB" "$1"
+    if [ "$ENGINE" = postgresql ]; then
+        psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"
+    else
+        sqlite3 -batch "$DB" "$1"
+    fi
+}
+
+# "ok" when the store's own check finds its tables and indexes sound.
+integrity() {
+    if [ "$ENGINE" = postgresql ]; then
+        pg_as "$PG_BIN/pg_amcheck" -h "$PGHOST" -p "$PGPORT" -U postgres --install-missing \
+            --heapallindexed todo > "$T/amcheck.log" 2>&1 && echo ok || cat "$T/amcheck.log"
+    else
+        sql 'PRAGMA integrity_check'
+    fi
 }
 
 fail() {

@@ -12,10 +12,17 @@ export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for t in build/san/unit/test_*; do
     echo "== $t"
-    "$t"
+    case $t in
+    */test_pg) bash tests/with_pg.sh "$t" ;;	# the engine against a cluster of its own
+    *) "$t" ;;
+    esac
 done
 for s in api_crud api_errors idempotency idempotency_parallel concurrency form hostile cgi scope; do
     echo "== $s (sanitizer build)"
     TODO_BIN=$ROOT/build/san/todo.fcgi bash "tests/integration/$s.sh"
+done
+for s in api_crud idempotency idempotency_parallel form crash; do
+    echo "== $s (sanitizer build, PostgreSQL)"
+    ENGINE=postgresql TODO_BIN=$ROOT/build/san/todo.fcgi bash "tests/integration/$s.sh"
 done
 echo "sanitizer build: all passed"

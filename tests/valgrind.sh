@@ -7,7 +7,10 @@ cd "$ROOT"
 VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
 for t in build/unit/test_*; do
     echo "== $t"
-    "${VG[@]}" "$t" > /dev/null
+    case $t in
+    */test_pg) bash tests/with_pg.sh "${VG[@]}" "$t" > /dev/null ;;
+    *) "${VG[@]}" "$t" > /dev/null ;;
+    esac
 done
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -9,6 +9,7 @@
 
 /* The engines, asked in turn; SQLite, which takes any path, last. */
 static const struct store_engine *const engines[] = {
+	&store_pg,
 	&store_sqlite,
 };
 

@@ -114,6 +114,7 @@ struct store {
 };
 
 extern const struct store_engine	store_sqlite;
+extern const struct store_engine	store_pg;
 
 /* The engine for a --db value: PostgreSQL for a URI or conninfo, else SQLite. */
 const struct store_engine	*store_engine_for(const char *db);

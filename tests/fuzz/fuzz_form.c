@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "form.h"
+#include "app/form.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "json.h"
+#include "app/json.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "idem.h"
+#include "idem/idem.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "http.h"
-#include "idem.h"
-#include "route.h"
+#include "http/http.h"
+#include "idem/idem.h"
+#include "app/route.h"
 
 #define NPARAMS	7
 

@@ -57,14 +57,14 @@ grep -c 'killed by signal 9' "$T/todo.log" >/dev/null || fail "the master saw no
 CHECKS=$((CHECKS + 1))
 
 # Invariants.
-assert_eq "$(sql 'PRAGMA integrity_check')" ok "integrity"
+assert_eq "$(integrity)" ok "integrity"
 assert_eq "$(sql 'SELECT count(*) FROM todos')" "$answered" "one todo per answered key"
 assert_eq "$(sql 'SELECT count(*) FROM idempotency_keys')" "$answered" "one key row per answered key"
 assert_eq "$(sql 'SELECT count(*) FROM todos WHERE id NOT IN (SELECT todo_id FROM idempotency_keys)')" 0 \
     "no todo without its key row"
 assert_eq "$(sql 'SELECT count(*) FROM idempotency_keys WHERE todo_id NOT IN (SELECT id FROM todos)')" 0 \
     "no key row without its todo"
-assert_eq "$(sql "SELECT count(*) FROM (SELECT title FROM todos GROUP BY title HAVING count(*) > 1)")" 0 \
+assert_eq "$(sql "SELECT count(*) FROM (SELECT title FROM todos GROUP BY title HAVING count(*) > 1) AS dup")" 0 \
     "no duplicate"
 
 # Every key replays what it answered.

@@ -113,7 +113,7 @@ row 400 "a bad key in a form" POST /todos -H "$F" -d 'idempotency_key=a%20b&titl
 [ $ROWS -ge 40 ] || fail "only $ROWS hostile requests"
 CHECKS=$((CHECKS + 1))
 assert_eq "$(sql 'SELECT title FROM todos WHERE id = 1')" "keep me" "nothing lost"
-assert_eq "$(sql 'PRAGMA integrity_check')" ok "database intact"
+assert_eq "$(integrity)" ok "database intact"
 assert_eq "$(grep -cE ' [0-9]+ [0-9.]+ [a-z]+$' "$T/todo.log" | tr -d ' ')" "$(grep -cE ' [0-9]+ [0-9.]+ [a-z]+$' "$T/todo.log")" "log readable"
 assert_eq "$(grep -E ' 5[0-9][0-9] [0-9.]+ [a-z]+$' "$T/todo.log" | wc -l)" 0 "no 5xx"
 echo "$ROWS hostile requests"

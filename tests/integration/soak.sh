@@ -98,13 +98,18 @@ CHECKS=$((CHECKS + 1))
 assert_eq "$(sql "SELECT count(*) FROM idempotency_keys WHERE method = 'POST'")" "$creates" \
     "one key row per create"
 assert_eq "$(sql "SELECT count(*) FROM (SELECT todo_id FROM idempotency_keys WHERE method = 'POST'
-    GROUP BY todo_id HAVING count(*) > 1)")" 0 "no todo claimed by two keys"
+    GROUP BY todo_id HAVING count(*) > 1) AS dup")" 0 "no todo claimed by two keys"
 assert_eq "$(sql "SELECT count(*) FROM todos WHERE id NOT IN
     (SELECT todo_id FROM idempotency_keys WHERE method = 'POST')")" 0 "no todo without its key"
 assert_eq "$(sql "SELECT max(id) FROM todos" | sed 's/^$/0/')" \
     "$(sql "SELECT coalesce(max(todo_id), 0) FROM idempotency_keys WHERE method = 'POST'")" \
     "no todo was made beyond the keyed creates"
-assert_eq "$(sql "SELECT count(*) FROM sqlite_sequence WHERE name = 'todos' AND seq = $creates")" 1 \
-    "exactly $creates todos were ever made"
-assert_eq "$(sql 'PRAGMA integrity_check')" ok "integrity"
+# SQLite's AUTOINCREMENT counter moves only with commits; PostgreSQL's
+# identity also skips the ids of rolled-back inserts, so there the three
+# checks above carry it.
+if [ "$ENGINE" = sqlite ]; then
+    assert_eq "$(sql "SELECT count(*) FROM sqlite_sequence WHERE name = 'todos' AND seq = $creates")" 1 \
+        "exactly $creates todos were ever made"
+fi
+assert_eq "$(integrity)" ok "integrity"
 pass

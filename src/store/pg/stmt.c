@@ -1,0 +1,76 @@
+#include "store/pg/pg.h"
+
+/*
+ * Every statement the engine runs, prepared once per connection (again
+ * after a reset). rerun marks those a lost connection may repeat: reads,
+ * and BEGIN, which starts over from nothing.
+ */
+const struct pgs_stmt_def pgs_stmts[PGS__MAX] = {
+	/* PGS_BEGIN: explicit, whatever the server's default */
+	[PGS_BEGIN] = { "todo_begin", "BEGIN ISOLATION LEVEL READ COMMITTED", 0, 0, 1 },
+	[PGS_COMMIT] = { "todo_commit", "COMMIT", 0, 0, 0 },
+	[PGS_ROLLBACK] = { "todo_rollback", "ROLLBACK", 0, 0, 0 },
+	/* PGS_SAVEPOINT: one operation inside a transaction that holds several */
+	[PGS_SAVEPOINT] = { "todo_savepoint", "SAVEPOINT op", 0, 0, 0 },
+	[PGS_RELEASE] = { "todo_release", "RELEASE op", 0, 0, 0 },
+	/* PGS_ROLLBACK_TO: undoes the operation; RELEASE then drops the savepoint */
+	[PGS_ROLLBACK_TO] = { "todo_rollback_to", "ROLLBACK TO op", 0, 0, 0 },
+	[PGS_HEALTH] = { "todo_health", "SELECT 1", 0, 0, 1 },
+	/* PGS_TODO_INSERT: the database's clock stamps it; identity ids are never reused */
+	[PGS_TODO_INSERT] = { "todo_insert",
+	    "INSERT INTO todos (title, description, is_completed) VALUES ($1, $2, $3)"
+	    " RETURNING id, " PGS_STAMP("created_at"), 3, 0, 0 },
+	[PGS_TODO_GET] = { "todo_get",
+	    "SELECT " PGS_TODO_COLS " FROM todos WHERE id = $1", 1, 0, 1 },
+	/* PGS_TODO_UPDATE: only over the version the caller read */
+	[PGS_TODO_UPDATE] = { "todo_update",
+	    "UPDATE todos SET title = $2, description = $3, is_completed = $4,"
+	    " version = version + 1, updated_at = now() WHERE id = $1 AND version = $5",
+	    5, 0, 0 },
+	/* PGS_TODO_EXISTS: after an update that changed nothing, conflict or gone */
+	[PGS_TODO_EXISTS] = { "todo_exists", "SELECT 1 FROM todos WHERE id = $1", 1, 0, 0 },
+	[PGS_TODO_DELETE] = { "todo_delete", "DELETE FROM todos WHERE id = $1", 1, 0, 0 },
+	/* PGS_TODO_LIST: newest first, by the primary key */
+	[PGS_TODO_LIST] = { "todo_list",
+	    "SELECT " PGS_TODO_COLS " FROM todos ORDER BY id DESC LIMIT $1", 1, 0, 1 },
+	/* PGS_TODO_LIST_BEFORE: the next page of a keyset pagination */
+	[PGS_TODO_LIST_BEFORE] = { "todo_list_before",
+	    "SELECT " PGS_TODO_COLS " FROM todos WHERE id < $2 ORDER BY id DESC LIMIT $1",
+	    2, 0, 1 },
+	/*
+	 * PGS_KEY_CLAIM: one statement, so the primary key decides between
+	 * concurrent claims; an expired row is taken over as if free. A row
+	 * comes back only when this transaction claimed the key.
+	 */
+	[PGS_KEY_CLAIM] = { "todo_key_claim",
+	    "INSERT INTO idempotency_keys (scope, key, method, path, fingerprint,"
+	    " raw_fingerprint, todo_id, status, headers, body, created_at, expires_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, NULL, 0, '', '', " PGS_NOW ", " PGS_NOW " + $7)"
+	    " ON CONFLICT (scope, key) DO UPDATE SET method = excluded.method,"
+	    " path = excluded.path, fingerprint = excluded.fingerprint,"
+	    " raw_fingerprint = excluded.raw_fingerprint, todo_id = NULL, status = 0,"
+	    " headers = '', body = '', created_at = excluded.created_at,"
+	    " expires_at = excluded.expires_at"
+	    " WHERE idempotency_keys.expires_at <= excluded.created_at RETURNING 1",
+	    7, 0, 0 },
+	/* PGS_KEY_RECORD: the response, into the row this transaction claimed */
+	[PGS_KEY_RECORD] = { "todo_key_record",
+	    "UPDATE idempotency_keys SET todo_id = $3, status = $4, headers = $5, body = $6"
+	    " WHERE scope = $1 AND key = $2", 6, 0, 0 },
+	/* PGS_KEY_GET: binary, so the body comes as its bytes; live rows only */
+	[PGS_KEY_GET] = { "todo_key_get",
+	    "SELECT method, path, fingerprint, status, headers, body, expires_at,"
+	    " raw_fingerprint, todo_id FROM idempotency_keys"
+	    " WHERE scope = $1 AND key = $2 AND expires_at > " PGS_NOW, 2, 1, 1 },
+	/*
+	 * PGS_KEY_PURGE: bounded, so each write pays a small and fixed share;
+	 * rows other transactions hold are left for later, never waited for.
+	 */
+	[PGS_KEY_PURGE] = { "todo_key_purge",
+	    "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
+	    " WHERE expires_at <= " PGS_NOW " ORDER BY expires_at LIMIT $1"
+	    " FOR UPDATE SKIP LOCKED)", 1, 0, 0 },
+	/* PGS_KEY_NEXT_EXPIRY: seconds until the next key expires, by the expires_at index */
+	[PGS_KEY_NEXT_EXPIRY] = { "todo_key_next_expiry",
+	    "SELECT min(expires_at) - " PGS_NOW " FROM idempotency_keys", 0, 0, 0 },
+};

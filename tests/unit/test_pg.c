@@ -1,0 +1,506 @@
+/*
+ * The PostgreSQL engine on a real server (TODO_PG_DB, a cluster from
+ * tests/pg.sh): schema, todos with versions, keys claimed once across
+ * connections, expiry by the database's clock, lock waits that end in
+ * STORE_BUSY, and connections lost idle, inside a transaction, before COMMIT.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lib/clock.h"
+#include "store/store.h"
+#include "store/pg/pg.h"	/* the backend of a handle, to terminate it */
+
+static const char	*db;
+static PGconn		*admin;	/* the operator's view, outside every handle */
+
+/* The first value of sql, as a number; -1 on any error. */
+static long long
+q(const char *sql)
+{
+	PGresult	*res = PQexec(admin, sql);
+	long long	 v = -1;
+
+	if ((PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 &&
+	    !PQgetisnull(res, 0, 0)))
+		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	else if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		v = 0;
+	else
+		fprintf(stderr, "%s: %s", sql, PQerrorMessage(admin));
+	PQclear(res);
+	return v;
+}
+
+static struct store *
+open_pg(const char *conninfo, int busy_ms)
+{
+	struct store_conf	 conf = { conninfo, busy_ms, STORE_SYNC_FULL };
+
+	return store_pg.open(&conf);
+}
+
+/* Ends the backend of handle s, as an operator or a failover would. */
+static void
+kill_backend(struct store *s)
+{
+	char	 sql[96];
+
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)::int",
+	    PQbackendPID(((struct pgs *)s)->conn));
+	CHECK_INT(q(sql), 1);
+	usleep(100 * 1000);	/* the backend is gone, its socket closed */
+}
+
+static void
+key_clear(struct store_key *k)
+{
+	free(k->method);
+	free(k->path);
+	free(k->fingerprint);
+	free(k->raw_fingerprint);
+	free(k->headers);
+	buf_free(&k->body);
+	memset(k, 0, sizeof(*k));
+}
+
+static struct store_claim
+claim(const char *key, const char *fp, int64_t ttl)
+{
+	struct store_claim	 c = { "client", key, "POST", "/todos", fp, NULL, 0, ttl };
+
+	return c;
+}
+
+/* Claims key in a transaction of its own: the claim's result, or the commit's error. */
+static enum store_res
+claim_commit(struct store *s, const char *key, int64_t ttl)
+{
+	struct store_claim	 c = claim(key, "fp", ttl);
+	enum store_res		 rc;
+
+	if ((rc = store_pg.begin(s)) != STORE_OK)
+		return rc;
+	if ((rc = store_pg.key_claim(s, &c)) != STORE_OK) {
+		store_pg.rollback(s);
+		return rc;
+	}
+	return store_pg.commit(s);
+}
+
+static int64_t
+insert(struct store *s, const char *title)
+{
+	struct todo_in	 in = { 0, (char *)title, NULL, 0 };
+	char		 stamp[32];
+	int64_t		 id = 0;
+
+	if (store_pg.begin(s) != STORE_OK)
+		return 0;
+	if (store_pg.todo_insert(s, &in, NULL, &id, stamp) != STORE_OK) {
+		store_pg.rollback(s);
+		return 0;
+	}
+	return store_pg.commit(s) == STORE_OK ? id : 0;
+}
+
+static void
+test_open(void)
+{
+	struct store	*s;
+	char		 multi[512];
+
+	CHECK(store_pg.accepts("postgresql://db.example/todo"));
+	CHECK(store_pg.accepts("postgres://u@h:5433/todo"));
+	CHECK(store_pg.accepts("host=/tmp/x dbname=todo"));
+	CHECK(!store_pg.accepts("/var/lib/todo/todo.db"));
+	CHECK(!store_pg.accepts("./a=b.db"));
+	CHECK(!store_pg.accepts("todo.db"));
+	CHECK(!store_pg.accepts(NULL));
+
+	/* A second open migrates nothing more. */
+	CHECK((s = open_pg(db, 1000)) != NULL);
+	store_pg.close(s);
+	CHECK((s = open_pg(db, 1000)) != NULL);
+	store_pg.close(s);
+	store_pg.close(NULL);
+	CHECK_INT(q("SELECT count(*) FROM schema_version"), 1);
+	CHECK_INT(q("SELECT version FROM schema_version"), 1);
+
+	/* A schema from a newer program is refused. */
+	CHECK_INT(q("UPDATE schema_version SET version = 99"), 0);
+	CHECK(open_pg(db, 1000) == NULL);
+	CHECK_INT(q("UPDATE schema_version SET version = 1"), 0);
+
+	CHECK(open_pg("host=/nonexistent/dir dbname=todo connect_timeout=2", 1000) == NULL);
+
+	/* Several hosts, the first unreachable, and a URI. */
+	snprintf(multi, sizeof(multi), "host=/nonexistent/dir,%s port=%s,%s dbname=todo"
+	    " user=postgres target_session_attrs=read-write", getenv("PGHOST"),
+	    getenv("PGPORT"), getenv("PGPORT"));
+	CHECK((s = open_pg(multi, 1000)) != NULL);
+	CHECK_INT(store_pg.health(s), STORE_OK);
+	store_pg.close(s);
+	snprintf(multi, sizeof(multi), "postgresql:///todo?host=%s&port=%s&user=postgres",
+	    getenv("PGHOST"), getenv("PGPORT"));
+	CHECK(store_pg.accepts(multi));
+	CHECK((s = open_pg(multi, 1000)) != NULL);
+	store_pg.close(s);
+}
+
+static void
+test_todos(struct store *s)
+{
+	struct todo_in	 in = { 0, "buy milk", NULL, 0 };
+	struct todo	 t, *items = NULL;
+	char		 stamp[32] = "";
+	int64_t		 id = 0, ids[5];
+	size_t		 n, i;
+
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.todo_insert(s, &in, "ignored", &id, stamp), STORE_OK);
+	CHECK_INT(store_pg.commit(s), STORE_OK);
+	CHECK(id > 0);
+	CHECK_INT(strlen(stamp), 24);
+	CHECK(stamp[4] == '-' && stamp[10] == 'T' && stamp[19] == '.' && stamp[23] == 'Z');
+
+	CHECK_INT(store_pg.todo_get(s, id, &t), STORE_OK);
+	CHECK_INT(t.id, id);
+	CHECK_STR(t.title, "buy milk");
+	CHECK(t.description == NULL);
+	CHECK_INT(t.is_completed, 0);
+	CHECK_INT(t.version, 1);
+	CHECK_STR(t.created_at, stamp);
+	CHECK_STR(t.updated_at, stamp);
+
+	/* An update over the version read; a second one over the same is stale. */
+	free(t.title);
+	t.title = strdup("buy oat milk");
+	t.description = strdup("two litres");
+	t.is_completed = 1;
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.todo_update(s, &t, NULL), STORE_OK);
+	CHECK_INT(store_pg.todo_update(s, &t, NULL), STORE_CONFLICT);
+	store_pg.rollback(s);
+	CHECK_INT(store_pg.todo_update(s, &t, NULL), STORE_OK);	/* no transaction: one statement */
+	CHECK_INT(store_pg.todo_update(s, &t, NULL), STORE_CONFLICT);
+	todo_clear(&t);
+	CHECK_INT(store_pg.todo_get(s, id, &t), STORE_OK);
+	CHECK_STR(t.title, "buy oat milk");
+	CHECK_STR(t.description, "two litres");
+	CHECK_INT(t.is_completed, 1);
+	CHECK_INT(t.version, 2);
+	CHECK_STR(t.created_at, stamp);
+	CHECK(strcmp(t.updated_at, stamp) > 0);
+
+	CHECK_INT(store_pg.todo_delete(s, id), STORE_OK);
+	CHECK_INT(store_pg.todo_update(s, &t, NULL), STORE_NOTFOUND);
+	CHECK_INT(store_pg.todo_delete(s, id), STORE_OK);
+	todo_clear(&t);
+	CHECK_INT(store_pg.todo_get(s, id, &t), STORE_NOTFOUND);
+
+	/* Pages of a keyset pagination, newest first; ids are never reused. */
+	for (i = 0; i < 5; i++)
+		CHECK((ids[i] = insert(s, "page")) > (i ? ids[i - 1] : id));
+	CHECK_INT(store_pg.todo_list(s, 0, 2, &items, &n), STORE_OK);
+	CHECK_INT(n, 2);
+	CHECK(n == 2 && items[0].id == ids[4] && items[1].id == ids[3]);
+	CHECK(n == 2 && strcmp(items[0].title, "page") == 0 && items[0].version == 1);
+	for (i = 0; i < n; i++)
+		todo_clear(&items[i]);
+	free(items);
+	CHECK_INT(store_pg.todo_list(s, ids[3], 2, &items, &n), STORE_OK);
+	CHECK(n == 2 && items[0].id == ids[2] && items[1].id == ids[1]);
+	for (i = 0; i < n; i++)
+		todo_clear(&items[i]);
+	free(items);
+	CHECK_INT(store_pg.todo_list(s, ids[1], 10, &items, &n), STORE_OK);
+	CHECK(n == 1 && items[0].id == ids[0]);
+	for (i = 0; i < n; i++)
+		todo_clear(&items[i]);
+	free(items);
+	CHECK_INT(store_pg.todo_list(s, 0, 0, &items, &n), STORE_OK);
+	CHECK_INT(n, 0);
+	free(items);
+
+	/* A failed statement spoils its transaction: COMMIT then fails too. */
+	in.title = NULL;
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.todo_insert(s, &in, NULL, &id, stamp), STORE_ERROR);
+	CHECK_INT(store_pg.commit(s), STORE_ERROR);
+	CHECK_INT(store_pg.health(s), STORE_OK);
+
+	/* An undo that fails (no savepoint to go back to): commit rolls back. */
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	in.title = "undone";
+	CHECK_INT(store_pg.todo_insert(s, &in, NULL, &id, stamp), STORE_OK);
+	store_pg.rollback_to(s);
+	CHECK_INT(store_pg.commit(s), STORE_ERROR);
+	CHECK_INT(q("SELECT count(*) FROM todos WHERE title = 'undone'"), 0);
+
+	/* A savepoint undone keeps what came before it. */
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	in.title = "kept";
+	CHECK_INT(store_pg.todo_insert(s, &in, NULL, &id, stamp), STORE_OK);
+	CHECK_INT(store_pg.savepoint(s), STORE_OK);
+	in.title = "undone";
+	CHECK_INT(store_pg.todo_insert(s, &in, NULL, &id, stamp), STORE_OK);
+	store_pg.rollback_to(s);
+	CHECK_INT(store_pg.savepoint(s), STORE_OK);
+	CHECK_INT(store_pg.release(s), STORE_OK);
+	CHECK_INT(store_pg.commit(s), STORE_OK);
+	CHECK_INT(q("SELECT count(*) FROM todos WHERE title = 'kept'"), 1);
+	CHECK_INT(q("SELECT count(*) FROM todos WHERE title = 'undone'"), 0);
+
+	store_pg.rollback(s);	/* none open: nothing happens */
+	CHECK_INT(store_pg.durable(s), STORE_OK);
+}
+
+static void
+test_keys(struct store *a, struct store *b)
+{
+	static const char	 body[] = "{\"a\":\0\"b\"}\0";
+	struct store_claim	 c = claim("k1", "fp1", 60);
+	struct store_key	 k = { 0 };
+	int64_t			 now = time(NULL);
+
+	CHECK_INT(store_pg.begin(a), STORE_OK);
+	c.raw_fingerprint = "raw1";
+	CHECK_INT(store_pg.key_claim(a, &c), STORE_OK);
+	CHECK_INT(store_pg.key_get(a, "client", "k1", 0, &k), STORE_OK);
+	CHECK_INT(k.status, 0);
+	CHECK_INT(k.todo_id, 0);
+	CHECK_STR(k.method, "POST");
+	CHECK_INT(k.body.len, 0);
+	key_clear(&k);
+	CHECK_INT(store_pg.key_record(a, "client", "k1", 7, 201, "Location: /todos/7\r\n",
+	    body, sizeof(body)), STORE_OK);
+	CHECK_INT(store_pg.commit(a), STORE_OK);
+
+	/* Another connection: the key is taken, its response kept byte for byte. */
+	CHECK_INT(store_pg.begin(b), STORE_OK);
+	CHECK_INT(store_pg.key_claim(b, &c), STORE_EXISTS);
+	CHECK_INT(store_pg.key_get(b, "client", "k1", 0, &k), STORE_OK);
+	store_pg.rollback(b);
+	CHECK_STR(k.method, "POST");
+	CHECK_STR(k.path, "/todos");
+	CHECK_STR(k.fingerprint, "fp1");
+	CHECK_STR(k.raw_fingerprint, "raw1");
+	CHECK_STR(k.headers, "Location: /todos/7\r\n");
+	CHECK_INT(k.status, 201);
+	CHECK_INT(k.todo_id, 7);
+	CHECK(k.expires_at >= now + 58 && k.expires_at <= now + 62);
+	CHECK_INT(k.body.len, sizeof(body));
+	CHECK(k.body.len == sizeof(body) && memcmp(k.body.data, body, sizeof(body)) == 0);
+	key_clear(&k);
+	/* Another scope is another key. */
+	CHECK_INT(store_pg.key_get(b, "other", "k1", 0, &k), STORE_NOTFOUND);
+
+	/* No raw fingerprint, no todo. */
+	CHECK_INT(store_pg.begin(a), STORE_OK);
+	c = claim("k2", "fp2", 60);
+	CHECK_INT(store_pg.key_claim(a, &c), STORE_OK);
+	CHECK_INT(store_pg.key_record(a, "client", "k2", 0, 422, "", NULL, 0), STORE_OK);
+	CHECK_INT(store_pg.key_record(a, "client", "nokey", 0, 422, "", NULL, 0), STORE_NOTFOUND);
+	CHECK_INT(store_pg.commit(a), STORE_OK);
+	CHECK_INT(store_pg.key_get(b, "client", "k2", 0, &k), STORE_OK);
+	CHECK(k.raw_fingerprint == NULL);
+	CHECK_INT(k.todo_id, 0);
+	CHECK_INT(k.status, 422);
+	CHECK_INT(k.body.len, 0);
+	key_clear(&k);
+
+	/* A key that has expired (ttl 0: at once) is free again. */
+	CHECK_INT(claim_commit(a, "k3", 0), STORE_OK);
+	CHECK_INT(store_pg.key_get(b, "client", "k3", 0, &k), STORE_NOTFOUND);
+	CHECK_INT(store_pg.begin(b), STORE_OK);
+	c = claim("k3", "fp3-new", 60);
+	CHECK_INT(store_pg.key_claim(b, &c), STORE_OK);
+	CHECK_INT(store_pg.commit(b), STORE_OK);
+	CHECK_INT(store_pg.key_get(a, "client", "k3", 0, &k), STORE_OK);
+	CHECK_STR(k.fingerprint, "fp3-new");
+	CHECK_INT(k.status, 0);
+	key_clear(&k);
+	CHECK_INT(claim_commit(a, "k3", 60), STORE_EXISTS);
+}
+
+static void
+test_purge(void)
+{
+	struct store	*s;
+
+	CHECK((s = open_pg(db, 1000)) != NULL);
+	if (s == NULL)
+		return;
+	CHECK_INT(claim_commit(s, "p1", 0), STORE_OK);
+	CHECK_INT(claim_commit(s, "p2", 0), STORE_OK);
+	CHECK_INT(claim_commit(s, "p3", 0), STORE_OK);
+	CHECK_INT(claim_commit(s, "p4", 60), STORE_OK);
+	/* Bounded: one row per call while more are due. */
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.key_purge(s, 0, 1), STORE_OK);
+	CHECK_INT(store_pg.commit(s), STORE_OK);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_keys WHERE key IN ('p1', 'p2', 'p3')"), 2);
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.key_purge(s, 0, 10), STORE_OK);
+	CHECK_INT(store_pg.commit(s), STORE_OK);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_keys WHERE key IN ('p1', 'p2', 'p3')"), 0);
+	/* Live keys stay. */
+	CHECK_INT(q("SELECT count(*) FROM idempotency_keys WHERE key IN ('p4', 'k1', 'k3')"), 3);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_keys WHERE"
+	    " expires_at <= extract(epoch from now())"), 0);
+	/* Nothing expires for a minute: the next purges skip the work. */
+	CHECK_INT(claim_commit(s, "p5", 0), STORE_OK);
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.key_purge(s, 0, 10), STORE_OK);
+	CHECK_INT(store_pg.commit(s), STORE_OK);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_keys WHERE key = 'p5'"), 1);
+	store_pg.close(s);
+}
+
+/*
+ * A child claims a key and holds it for 1.5 s: a wait of 300 ms ends in
+ * STORE_BUSY, one of 5 s sees the key taken once the child commits.
+ */
+static void
+test_concurrent(void)
+{
+	struct store_claim	 c = claim("held", "fp", 60);
+	struct store		*s = NULL, *fast, *slow;
+	int64_t			 t0, t;
+	pid_t			 pid;
+	int			 fds[2], status = -1;
+	char			 ok = 0;
+
+	CHECK(pipe(fds) == 0);
+	fflush(NULL);
+	/* Before the parent opens its handles: a child must not share one. */
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		if ((s = open_pg(db, 5000)) != NULL && store_pg.begin(s) == STORE_OK &&
+		    store_pg.key_claim(s, &c) == STORE_OK)
+			ok = 1;
+		if (write(fds[1], &ok, 1) != 1 || !ok)
+			_exit(1);
+		usleep(1500 * 1000);
+		ok = store_pg.commit(s) == STORE_OK;
+		store_pg.close(s);
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	close(fds[1]);
+	fast = open_pg(db, 300);
+	slow = open_pg(db, 5000);
+	CHECK(fast != NULL && slow != NULL);
+	if (fast == NULL || slow == NULL) {
+		store_pg.close(fast);
+		store_pg.close(slow);
+		return;
+	}
+	CHECK(read(fds[0], &ok, 1) == 1 && ok == 1);
+	close(fds[0]);
+	t0 = clock_mono_ms();
+
+	CHECK_INT(store_pg.begin(fast), STORE_OK);
+	CHECK_INT(store_pg.savepoint(fast), STORE_OK);
+	CHECK_INT(store_pg.key_claim(fast, &c), STORE_BUSY);
+	t = clock_mono_ms() - t0;
+	CHECK(t >= 250 && t < 1200);
+	/* Undone to the savepoint, the transaction goes on. */
+	store_pg.rollback_to(fast);
+	CHECK_INT(store_pg.health(fast), STORE_OK);
+	CHECK_INT(store_pg.commit(fast), STORE_OK);
+
+	CHECK_INT(store_pg.begin(slow), STORE_OK);
+	CHECK_INT(store_pg.key_claim(slow, &c), STORE_EXISTS);
+	t = clock_mono_ms() - t0;
+	CHECK(t >= 1200 && t < 4000);
+	store_pg.rollback(slow);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	store_pg.close(fast);
+	store_pg.close(slow);
+}
+
+static void
+test_lost(struct store *s)
+{
+	struct todo_in	 in = { 0, "lost", NULL, 0 };
+	struct store_key k = { 0 };
+	struct todo	 t;
+	char		 stamp[32];
+	int64_t		 id, kept;
+	int		 pid;
+
+	CHECK((kept = insert(s, "kept-across")) > 0);
+	/* Idle: the next read reconnects and runs again, unseen. */
+	pid = PQbackendPID(((struct pgs *)s)->conn);
+	kill_backend(s);
+	CHECK_INT(store_pg.health(s), STORE_OK);
+	CHECK(PQbackendPID(((struct pgs *)s)->conn) != pid);
+	kill_backend(s);
+	CHECK_INT(store_pg.todo_get(s, kept, &t), STORE_OK);
+	CHECK_STR(t.title, "kept-across");
+	todo_clear(&t);
+	kill_backend(s);
+	CHECK_INT(store_pg.key_get(s, "client", "k1", 0, &k), STORE_OK);
+	key_clear(&k);
+	kill_backend(s);
+	CHECK((id = insert(s, "after-begin")) > 0);	/* BEGIN runs again */
+
+	/* Inside a transaction: down, nothing kept; the next one reconnects. */
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.todo_insert(s, &in, NULL, &id, stamp), STORE_OK);
+	kill_backend(s);
+	CHECK_INT(store_pg.todo_get(s, kept, &t), STORE_DOWN);
+	CHECK_INT(store_pg.commit(s), STORE_DOWN);
+	store_pg.rollback(s);
+	CHECK_INT(q("SELECT count(*) FROM todos WHERE title = 'lost'"), 0);
+
+	/* Lost under COMMIT: it cannot tell, and never says OK. */
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.todo_insert(s, &in, NULL, &id, stamp), STORE_OK);
+	kill_backend(s);
+	CHECK_INT(store_pg.commit(s), STORE_UNKNOWN);
+	store_pg.rollback(s);
+	CHECK_INT(q("SELECT count(*) FROM todos WHERE title = 'lost'"), 0);
+	CHECK_INT(store_pg.health(s), STORE_OK);
+	CHECK(strlen(store_pg.errmsg(s)) > 0);
+}
+
+int
+main(void)
+{
+	struct store	*a, *b;
+
+	alarm(120);	/* a lock wait that never ends fails the test, not the suite */
+	if ((db = getenv("TODO_PG_DB")) == NULL) {
+		fprintf(stderr, "test_pg: TODO_PG_DB is not set (run it under tests/pg.sh)\n");
+		return 1;
+	}
+	if ((admin = PQconnectdb(db)) == NULL || PQstatus(admin) != CONNECTION_OK) {
+		fprintf(stderr, "test_pg: %s", PQerrorMessage(admin));
+		return 1;
+	}
+	test_open();
+	CHECK_INT(q("TRUNCATE todos, idempotency_keys"), 0);
+	test_concurrent();
+	a = open_pg(db, 1000);
+	b = open_pg(db, 1000);
+	CHECK(a != NULL && b != NULL);
+	if (a != NULL && b != NULL) {
+		test_todos(a);
+		test_keys(a, b);
+		test_purge();
+		test_lost(a);
+	}
+	store_pg.close(a);
+	store_pg.close(b);
+	PQfinish(admin);
+	CHECK_DONE();
+}
