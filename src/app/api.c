@@ -12,13 +12,31 @@
 #include "app/valid.h"
 #include "app/writer.h"
 
+/* A 503 that says when to come back: the store is away or busy for now. */
+static int
+unavailable(struct resp *r, const char *detail)
+{
+	if (problem_set(r, 503, "unavailable", NULL, detail, NULL) == -1)
+		return -1;
+	r->retry_after = 1;
+	return 0;
+}
+
+/* A read the store could not answer: 503 when that passes, else an error. */
+static int
+read_failed(struct resp *r, enum store_res dr)
+{
+	if (dr == STORE_BUSY || dr == STORE_DOWN)
+		return unavailable(r, "The database cannot answer right now; retry shortly.");
+	return -1;
+}
+
 int
 api_health(struct app *app, struct req *req, struct resp *r)
 {
 	(void)req;
 	if (store_health(app->db) != STORE_OK)
-		return problem_set(r, 503, "unavailable", NULL,
-		    "The database does not answer.", NULL);
+		return unavailable(r, "The database does not answer.");
 	r->status = 200;
 	r->ctype = CTYPE_JSON_STR;
 	return json_status_write(&r->body, "ok");
@@ -46,8 +64,7 @@ api_list(struct app *app, struct req *req, struct resp *r)
 
 	/* One extra row tells whether there is a next page. */
 	if ((dr = store_todo_list(app->db, before, limit + 1, &items, &n)) != STORE_OK)
-		return dr == STORE_BUSY ? problem_set(r, 503, "unavailable", NULL,
-		    "The database is busy; try again.", NULL) : -1;
+		return read_failed(r, dr);
 	next[0] = '\0';
 	if (n > limit) {
 		snprintf(next, sizeof(next), "%lld", (long long)items[limit - 1].id);
@@ -73,7 +90,7 @@ api_get(struct app *app, struct req *req, struct resp *r)
 	if ((dr = store_todo_get(app->db, req->id, &t)) == STORE_NOTFOUND)
 		return problem_set(r, 404, "not-found", NULL, "There is no todo with this id.", NULL);
 	if (dr != STORE_OK)
-		return -1;
+		return read_failed(r, dr);
 	rc = op_todo_json(r, 200, &t);
 	todo_clear(&t);
 	return rc;

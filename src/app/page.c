@@ -114,6 +114,7 @@ page_index(struct app *app, struct req *req, struct resp *r)
 	int64_t		 before = 0, id;
 	char		 v[32], key[37];
 	int		 rc = -1, q;
+	enum store_res	 dr;
 	struct tmpl_var	 vars[5];
 
 	if ((q = http_query(req, "cursor", v, sizeof(v))) == -1 ||
@@ -128,8 +129,14 @@ page_index(struct app *app, struct req *req, struct resp *r)
 		    buf_puts(&notice, "\u2019</p>") == -1)
 			goto out;
 	}
-	if (store_todo_list(app->db, before, PAGE_ITEMS + 1, &items, &n) != STORE_OK)
+	if ((dr = store_todo_list(app->db, before, PAGE_ITEMS + 1, &items, &n)) != STORE_OK) {
+		if (dr == STORE_BUSY || dr == STORE_DOWN) {
+			rc = page_message(r, 503, "Try again in a moment",
+			    "The todos cannot be read right now. Reload the page in a moment.");
+			r->retry_after = 1;
+		}
 		goto out;
+	}
 	for (i = 0; i < n && i < PAGE_ITEMS; i++)
 		if (render_item(&list, &items[i]) == -1)
 			goto out;
