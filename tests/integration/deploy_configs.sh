@@ -3,11 +3,12 @@
 # servers' own checks (nginx -t, apache2 -t), as installed by the README.
 . "$(dirname "$0")/../lib.sh"
 
-# nginx: the server block inside a minimal main configuration.
+# nginx: each server block inside a minimal main configuration.
 mkdir -p "$T/nginx/tmp"
-sed "s|/etc/nginx/todo_fastcgi_params|$ROOT/nginx/todo_fastcgi_params|" \
-    "$ROOT/nginx/todo.conf" > "$T/nginx/todo.conf"
-cat > "$T/nginx/nginx.conf" <<CONF
+for site in todo todo-upstream; do
+    sed "s|/etc/nginx/todo_fastcgi_params|$ROOT/nginx/todo_fastcgi_params|" \
+        "$ROOT/nginx/$site.conf" > "$T/nginx/$site.conf"
+    cat > "$T/nginx/nginx-$site.conf" <<CONF
 pid $T/nginx/nginx.pid;
 error_log $T/nginx/error.log;
 events {}
@@ -15,12 +16,13 @@ http {
     include /etc/nginx/mime.types;
     client_body_temp_path $T/nginx/tmp;
     access_log off;
-    include $T/nginx/todo.conf;
+    include $T/nginx/$site.conf;
 }
 CONF
-out=$(nginx -t -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>&1) || fail "nginx -t: $out"
-CHECKS=$((CHECKS + 1))
-assert_contains "$out" "syntax is ok" "nginx accepts nginx/todo.conf"
+    out=$(nginx -t -p "$T/nginx" -c "$T/nginx/nginx-$site.conf" 2>&1) || fail "nginx -t ($site): $out"
+    CHECKS=$((CHECKS + 1))
+    assert_contains "$out" "syntax is ok" "nginx accepts nginx/$site.conf"
+done
 
 # Apache: each site with the modules the README enables.
 for site in todo-fcgi todo-cgi; do
