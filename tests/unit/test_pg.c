@@ -58,18 +58,6 @@ kill_backend(struct store *s)
 	usleep(100 * 1000);	/* the backend is gone, its socket closed */
 }
 
-static void
-key_clear(struct store_key *k)
-{
-	free(k->method);
-	free(k->path);
-	free(k->fingerprint);
-	free(k->raw_fingerprint);
-	free(k->headers);
-	buf_free(&k->body);
-	memset(k, 0, sizeof(*k));
-}
-
 static struct store_claim
 claim(const char *key, const char *fp, int64_t ttl)
 {
@@ -278,7 +266,7 @@ test_keys(struct store *a, struct store *b)
 	CHECK_INT(k.todo_id, 0);
 	CHECK_STR(k.method, "POST");
 	CHECK_INT(k.body.len, 0);
-	key_clear(&k);
+	store_key_clear(&k);
 	CHECK_INT(store_pg.key_record(a, "client", "k1", 7, 201, "Location: /todos/7\r\n",
 	    body, sizeof(body)), STORE_OK);
 	CHECK_INT(store_pg.commit(a), STORE_OK);
@@ -298,7 +286,7 @@ test_keys(struct store *a, struct store *b)
 	CHECK(k.expires_at >= now + 58 && k.expires_at <= now + 62);
 	CHECK_INT(k.body.len, sizeof(body));
 	CHECK(k.body.len == sizeof(body) && memcmp(k.body.data, body, sizeof(body)) == 0);
-	key_clear(&k);
+	store_key_clear(&k);
 	/* Another scope is another key. */
 	CHECK_INT(store_pg.key_get(b, "other", "k1", 0, &k), STORE_NOTFOUND);
 
@@ -314,7 +302,7 @@ test_keys(struct store *a, struct store *b)
 	CHECK_INT(k.todo_id, 0);
 	CHECK_INT(k.status, 422);
 	CHECK_INT(k.body.len, 0);
-	key_clear(&k);
+	store_key_clear(&k);
 
 	/* A key that has expired (ttl 0: at once) is free again. */
 	CHECK_INT(claim_commit(a, "k3", 0), STORE_OK);
@@ -326,7 +314,7 @@ test_keys(struct store *a, struct store *b)
 	CHECK_INT(store_pg.key_get(a, "client", "k3", 0, &k), STORE_OK);
 	CHECK_STR(k.fingerprint, "fp3-new");
 	CHECK_INT(k.status, 0);
-	key_clear(&k);
+	store_key_clear(&k);
 	CHECK_INT(claim_commit(a, "k3", 60), STORE_EXISTS);
 }
 
@@ -449,7 +437,7 @@ test_lost(struct store *s)
 	todo_clear(&t);
 	kill_backend(s);
 	CHECK_INT(store_pg.key_get(s, "client", "k1", 0, &k), STORE_OK);
-	key_clear(&k);
+	store_key_clear(&k);
 	kill_backend(s);
 	CHECK((id = insert(s, "after-begin")) > 0);	/* BEGIN runs again */
 

@@ -90,18 +90,6 @@ cell_dup(const PGresult *res, int col)
 	return s;
 }
 
-static void
-key_free(struct store_key *k)
-{
-	free(k->method);
-	free(k->path);
-	free(k->fingerprint);
-	free(k->raw_fingerprint);
-	free(k->headers);
-	buf_free(&k->body);
-	memset(k, 0, sizeof(*k));
-}
-
 enum store_res
 pgs_key_get(struct store *s, const char *scope, const char *key, int64_t now,
     struct store_key *k)
@@ -132,7 +120,7 @@ pgs_key_get(struct store *s, const char *scope, const char *key, int64_t now,
 	    (k->raw_fingerprint = cell_dup(res, KEY_RAW_FINGERPRINT)) == NULL) ||
 	    buf_append(&k->body, PQgetvalue(res, 0, KEY_BODY),
 	    (size_t)PQgetlength(res, 0, KEY_BODY)) == -1) {
-		key_free(k);
+		store_key_clear(k);
 		PQclear(res);
 		return pgs_fail(p, STORE_ERROR, "a key row could not be read");
 	}
