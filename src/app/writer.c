@@ -20,7 +20,8 @@ writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct 
 	enum idem_res	 res;
 
 	if (app->writer == NULL)
-		return idem_run(app->db, iop, op_run, op, r);
+		return looked ? idem_write(app->db, iop, op_run, op, r) :
+		    idem_run(app->db, iop, op_run, op, r);
 	if (!looked && writer_may_replay(app, iop) && idem_lookup(app->db, iop, r, &res) == 1)
 		return res;
 	return writer_call(app->writer, iop, op, r);

@@ -375,10 +375,18 @@ enum idem_res
 idem_run(struct store *db, const struct idem_op *op, idem_fn fn, void *arg, struct resp *r)
 {
 	enum idem_res	 res;
-	enum store_res	 rc;
 
 	if (idem_lookup(db, op, r, &res))
 		return res;
+	return idem_write(db, op, fn, arg, r);
+}
+
+enum idem_res
+idem_write(struct store *db, const struct idem_op *op, idem_fn fn, void *arg, struct resp *r)
+{
+	enum idem_res	 res;
+	enum store_res	 rc;
+
 	if ((rc = store_begin(db)) != STORE_OK)
 		return failed(db, op, rc);
 	if ((rc = store_key_purge(db, op->now, IDEM_PURGE_BATCH)) != STORE_OK) {

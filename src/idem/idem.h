@@ -78,9 +78,13 @@ enum idem_res {
  * decides between concurrent requests), claims the key, runs fn, and
  * records its response with the key. A key already recorded is replayed into
  * resp or reported as a mismatch without running fn.
- * idem_run is idem_lookup, then idem_apply in a transaction of its own.
+ * idem_run is idem_lookup, then idem_write: idem_apply in a transaction
+ * of its own. A caller whose idem_lookup found no record calls idem_write
+ * alone.
  */
 enum idem_res	idem_run(struct store *, const struct idem_op *, idem_fn, void *arg,
+		    struct resp *);
+enum idem_res	idem_write(struct store *, const struct idem_op *, idem_fn, void *arg,
 		    struct resp *);
 
 /*
