@@ -8,6 +8,11 @@
 # FastAPI + SQLAlchemy + SQLite (fastapi_todo.py), runs the workloads it has
 # in the same rounds. Prints a table and writes it to build/bench.md, and
 # every run behind it to build/bench-runs.txt.
+# PostgreSQL: a throwaway cluster (tests/pg.sh, fsync and synchronous_commit
+# on) seeded as the SQLite database, a second product instance on it
+# (product-pg) behind the same nginx, and the server's own ceiling measured
+# by pgbench (pg_*.sql: the product's create transaction, a plain two-row
+# create, its select by id), all in the same interleaved rounds. PG=0 skips it.
 # QUICK=1: one short round, a smoke test with no targets.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,6 +35,13 @@ BARE_WORKERS=${BARE_WORKERS:-$(($(nproc) * 4))}
 WORKLOADS=${WORKLOADS:-"keyed_create replay get_id get_list form_create mix"}
 PEER_WORKLOADS="keyed_create replay get_id"
 PYTHON=/usr/bin/python3	# Debian's, with python3-fastapi, -uvicorn, -sqlalchemy
+# product-pg: its default worker count (4 per CPU) unless PG_WORKERS is set.
+PG=${PG:-1}
+PG_WORKERS=${PG_WORKERS:-}
+PG_WORKLOADS=${PG_WORKLOADS:-"keyed_create replay get_id get_list mix"}
+. "$ROOT/tests/pg.sh"
+PGBENCH=$PG_BIN/pgbench
+[ -x "$PGBENCH" ] || PGBENCH=pgbench
 
 T=$(mktemp -d /tmp/todo-bench.XXXXXX)
 chmod 755 "$T"
@@ -38,17 +50,19 @@ cleanup() {
     local p
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    pg_stop
     rm -rf "$T"
 }
 trap cleanup EXIT
 
 port() { "$ROOT/build/freeport"; }
-PORT_A=$(port) PORT_B=$(port) PORT_P=$(port) PORT_F=$(port)
+PORT_A=$(port) PORT_B=$(port) PORT_P=$(port) PORT_F=$(port) PORT_G=$(port)
 mkdir -p "$T/tmp"
 user=""
 [ "$(id -u)" = 0 ] && user="user root root;"
 sed -e "s|@USER@|$user|" -e "s|@PREFIX@|$T|g" -e "s|@PORT_A@|$PORT_A|g" \
     -e "s|@PORT_B@|$PORT_B|g" -e "s|@PORT_P@|$PORT_P|g" -e "s|@PORT_F@|$PORT_F|g" \
+    -e "s|@PORT_G@|$PORT_G|g" \
     -e "s|@PARAMS@|$ROOT/nginx/todo_fastcgi_params|g" "$HERE/nginx.conf.in" > "$T/nginx.conf"
 
 # gen_db FILE ROWS: a database with ROWS todos and as many live keys.
@@ -67,6 +81,35 @@ gen_db() {
         SELECT '', 'gen-' || x, 'POST', '/todos', hex(randomblob(32)), x, 201,
             'Content-Type: application/json' || char(13, 10), x'', unixepoch(),
             unixepoch() + 86400 FROM c;"
+}
+
+# gen_pg ROWS: the cluster's database as gen_db makes SQLite's: the program
+# migrates it on first open (run once as CGI), then ROWS todos and live keys.
+gen_pg() {
+    env -i REQUEST_METHOD=GET REQUEST_URI=/healthz TODO_DB="$TODO_PG_DB" "$BIN" \
+        < /dev/null > /dev/null 2>> "$T/todo-pg.log"
+    psql -q -v ON_ERROR_STOP=1 -c "
+        INSERT INTO todos (title, description, is_completed, created_at, updated_at)
+        SELECT 'todo ' || x, CASE WHEN x % 3 = 0 THEN 'generated' END, x % 2,
+            '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
+        FROM generate_series(1, $1) x;
+        INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, todo_id,
+            status, headers, body, created_at, expires_at)
+        SELECT '', 'gen-' || x, 'POST', '/todos',
+            encode(sha256(random()::text::bytea), 'hex'), x, 201,
+            E'Content-Type: application/json\r\n', '', extract(epoch FROM now())::bigint,
+            extract(epoch FROM now())::bigint + 86400 FROM generate_series(1, $1) x;" \
+        -c "VACUUM ANALYZE todos, idempotency_keys" -c "CHECKPOINT"
+}
+
+# The program on the cluster, its own instance and socket behind nginx.
+PG_PID=
+start_product_pg() {
+    "$BIN" --socket "$T/todo-pg.sock" --db "$TODO_PG_DB" \
+        ${PG_WORKERS:+--workers "$PG_WORKERS"} 2>> "$T/todo-pg.log" &
+    PG_PID=$!
+    PIDS+=($PG_PID)
+    wait_up "http://127.0.0.1:$PORT_G/healthz"
 }
 
 PRODUCT_PID=
@@ -107,6 +150,34 @@ run() {
         >> "$T/results"
 }
 
+# pgb SYSTEM WORKLOAD CONNS SCRIPT: one pgbench run (-M prepared, -j 2, as
+# long as a wrk run) of pg_SCRIPT.sql, one result line as run's: tps (the
+# "without initial connection time" figure), p50 and p99 from the
+# per-transaction log, errors (failed transactions, or 1 for an aborted run).
+PGB_FP=$(printf 'benchmark' | sha256sum | cut -c1-64)
+pgb() {
+    local sys=$1 wl=$2 c=$3 log=$T/pgb/$1-$3 out rc=0 tps failed
+    mkdir -p "$T/pgb"
+    rm -f "$log".*
+    out=$("$PGBENCH" -n -M prepared -c "$c" -j 2 -T "$DUR" -f "$HERE/$4.sql" \
+        -D rows="$ROWS" -D fp="$PGB_FP" -D rawfp="$PGB_FP" \
+        -D 'fmt=YYYY-MM-DD"T"HH24:MI:SS.MS"Z"' \
+        -D 'body={"id":100001,"title":"Buy milk","description":"benchmark","is_completed":false,"created_at":"2026-01-01T00:00:00.000Z","updated_at":"2026-01-01T00:00:00.000Z"}' \
+        -l --log-prefix="$log" 2>&1) || rc=$?
+    printf '== %s %s %s (exit %s)\n%s\n' "$sys" "$wl" "$c" "$rc" "$out" >> "$T/pgbench.log"
+    tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p')
+    failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')
+    [ "$rc" = 0 ] || failed=$((${failed:-0} + 1))
+    # the log: client, transaction, latency in us (or "failed"), ...
+    cat "$log".* 2>/dev/null | awk '$3 ~ /^[0-9]+$/ {print $3}' | sort -n |
+        awk -v sys="$sys" -v wl="$wl" -v c="$c" -v tps="${tps:-0}" -v err="${failed:-1}" '
+            { v[NR] = $1 }
+            function pct(p, i) { i = int(NR * p + 0.999999); if (i < 1) i = 1; return v[i] / 1000 }
+            END { printf "%s %s %s %.0f %.3f %.3f %d\n", sys, wl, c, tps,
+                      NR ? pct(0.5) : 0, NR ? pct(0.99) : 0, err }' >> "$T/results"
+    rm -f "$log".*
+}
+
 echo "building the ceilings' database of $ROWS todos..." >&2
 gen_db "$T/todo.db" "$ROWS"
 "$ROOT/build/fcgi_bare" "$T/bare.sock" "$BARE_WORKERS" &
@@ -114,6 +185,18 @@ PIDS+=($!)
 nginx -p "$T" -c "$T/nginx.conf" 2>> "$T/error.log" &
 PIDS+=($!)
 start_product "$T/todo.db"
+if [ "$PG" = 1 ]; then
+    echo "starting PostgreSQL, its database of $ROWS todos..." >&2
+    pg_start
+    gen_pg "$ROWS"
+    start_product_pg
+    PG_SETTINGS=$(psql -At -c "SELECT 'PostgreSQL ' || current_setting('server_version') ||
+        ': fsync ' || current_setting('fsync') ||
+        ', synchronous_commit ' || current_setting('synchronous_commit') ||
+        ', wal_sync_method ' || current_setting('wal_sync_method') ||
+        ', shared_buffers ' || current_setting('shared_buffers')")
+    PG_NWORKERS=$(sed -n 's/^todo: \([0-9]*\) workers.*/\1/p' "$T/todo-pg.log" | head -1)
+fi
 "$PYTHON" "$HERE/fastapi_todo.py" init "$T/fastapi.db" "$ROWS"
 BENCH_DB=$T/fastapi.db "$PYTHON" -m uvicorn --app-dir "$HERE" fastapi_todo:app \
     --uds "$T/fastapi.sock" --workers "$(nproc)" --log-level warning --no-access-log \
@@ -125,13 +208,14 @@ wait_up "http://127.0.0.1:$PORT_B/"
 wait_up "http://127.0.0.1:$PORT_P/healthz"
 
 rss() {
-    # the largest peak RSS (VmHWM) of one child (a worker or the writer), and
-    # that of the whole program (master, workers and writer), in KiB
+    # the largest peak RSS (VmHWM) of one child of the program whose master
+    # is PID (a worker or the writer), and that of the whole program (master,
+    # workers and writer), in KiB
     local w total=0 max=0 v
-    for w in $PRODUCT_PID $(pgrep -P "$PRODUCT_PID"); do
+    for w in $1 $(pgrep -P "$1"); do
         v=$(awk '/VmHWM/ {print $2}' "/proc/$w/status")
         total=$((total + v))
-        [ "$w" = "$PRODUCT_PID" ] || [ "$v" -le "$max" ] || max=$v
+        [ "$w" = "$1" ] || [ "$v" -le "$max" ] || max=$v
     done
     echo "$max $total"
 }
@@ -144,14 +228,29 @@ for r in $(seq 1 "$ROUNDS"); do
             run A get "$c" "$PORT_A"
             run B "$wl" "$c" "$PORT_B" "$wl"
             run product "$wl" "$c" "$PORT_P" "$wl"
+            if [ "$PG" = 1 ]; then
+                case " $PG_WORKLOADS " in
+                *" $wl "*) run product-pg "$wl" "$c" "$PORT_G" "$wl" ;;
+                esac
+                case $wl in
+                keyed_create)
+                    pgb pg-create "$wl" "$c" pg_create
+                    pgb pg-create-2row "$wl" "$c" pg_create_2row ;;
+                get_id) pgb pg-select "$wl" "$c" pg_select ;;
+                esac
+            fi
             case " $PEER_WORKLOADS " in
             *" $wl "*) run peer "$wl" "$c" "$PORT_F" "$wl" ;;
             esac
         done
     done
-    [ "$r" = 1 ] && read -r rss_w1 rss_t1 < <(rss)
+    if [ "$r" = 1 ]; then
+        read -r rss_w1 rss_t1 < <(rss "$PRODUCT_PID")
+        if [ "$PG" = 1 ]; then read -r pg_rss_w1 pg_rss_t1 < <(rss "$PG_PID"); fi
+    fi
 done
-read -r rss_w rss_t < <(rss)
+read -r rss_w rss_t < <(rss "$PRODUCT_PID")
+if [ "$PG" = 1 ]; then read -r pg_rss_w pg_rss_t < <(rss "$PG_PID"); fi
 
 # Durability: keyed creates under each TODO_SYNC setting, interleaved.
 SYNC_MODES="full group normal"
@@ -193,7 +292,8 @@ median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 == c {print $f}' "$T/results" | median; }
 
 {
-    echo "# make bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $ROUNDS round(s) of ${DUR}s, product workers ${WORKERS:-default ($(($(nproc) + 1)))}, B workers $BARE_WORKERS"
+    echo "# make bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $ROUNDS round(s) of ${DUR}s, product workers ${WORKERS:-default ($(($(nproc) + 1)))}, B workers $BARE_WORKERS$(
+        [ "$PG" = 1 ] && echo ", product-pg workers ${PG_WORKERS:-default ($PG_NWORKERS)}; $PG_SETTINGS")"
     echo
     echo "| system | workload | conns | req/s | p50 ms | p99 ms | errors | vs B |"
     echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
@@ -225,6 +325,57 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
         done
         echo
     done
+    if [ "$PG" = 1 ]; then
+        echo
+        echo "PostgreSQL: product-pg is the product on the cluster; its ceilings, run by pgbench" \
+            "(-M prepared, -j 2) in the same rounds: pg-create the product's create transaction" \
+            "(BEGIN; claim the key; INSERT todo; record the response; COMMIT), pg-create-2row" \
+            "BEGIN; INSERT todo; INSERT key; COMMIT, pg-select the product's select by id."
+        echo
+        echo "| system | workload | conns | req/s | p50 ms | p99 ms | errors | vs ceiling |"
+        echo "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"
+        # ratio A B: A / B to 2 places (0 without B)
+        ratio() { echo "$1 $2" | awk '{printf "%.2f", ($2 > 0) ? $1 / $2 : 0}'; }
+        # vs RPS CEILING-RPS NAME [TARGET [×]]: "0.42 of NAME (target ≥ 0.50: met)",
+        # or with × "12.50× NAME (target ≥ 10×: met)"; a QUICK run states the target only
+        vs() {
+            local x t=${4:-} u=${5:-} verdict=""
+            x=$(ratio "$1" "$2")
+            if [ -n "$t" ] && [ "$QUICK_RUN" = 0 ]; then
+                verdict=$(awk -v x="$x" -v t="$t" 'BEGIN { print (x >= t) ? ": met" : ": NOT met" }')
+            fi
+            printf '%s%s %s%s' "$x" "${u:- of}" "$3" "${t:+ (target ≥ $t$u$verdict)}"
+        }
+        for c in $CONNS; do
+            for sys in pg-create pg-create-2row pg-select; do
+                wl=keyed_create
+                [ "$sys" = pg-select ] && wl=get_id
+                case " $WORKLOADS " in *" $wl "*) ;; *) continue ;; esac
+                printf '| %s | %s | %s | %s | %s | %s | %s | (ceiling) |\n' "$sys" "$wl" "$c" \
+                    "$(med "$sys" "$wl" "$c" 4)" "$(med "$sys" "$wl" "$c" 5)" \
+                    "$(med "$sys" "$wl" "$c" 6)" "$(med "$sys" "$wl" "$c" 7)"
+            done
+            for wl in $WORKLOADS; do
+                case " $PG_WORKLOADS " in *" $wl "*) ;; *) continue ;; esac
+                rps=$(med product-pg "$wl" "$c" 4)
+                b=$(med B "$wl" "$c" 4)
+                case $wl in
+                keyed_create)
+                    cmp="$(vs "$rps" "$(med pg-create "$wl" "$c" 4)" pg-create 0.50);"
+                    cmp="$cmp $(vs "$rps" "$(med pg-create-2row "$wl" "$c" 4)" pg-create-2row);"
+                    cmp="$cmp $(vs "$rps" "$(med peer "$wl" "$c" 4)" peer 10 ×)" ;;
+                replay) cmp=$(vs "$rps" "$b" B 0.60) ;;
+                get_id)
+                    cmp="$(vs "$rps" "$b" B 0.60);"
+                    cmp="$cmp $(vs "$rps" "$(med pg-select "$wl" "$c" 4)" pg-select)" ;;
+                *) cmp=$(vs "$rps" "$b" B) ;;
+                esac
+                printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' product-pg "$wl" "$c" "$rps" \
+                    "$(med product-pg "$wl" "$c" 5)" "$(med product-pg "$wl" "$c" 6)" \
+                    "$(med product-pg "$wl" "$c" 7)" "$cmp"
+            done
+        done
+    fi
     echo
     echo "| TODO_SYNC | keyed create req/s | p50 ms | p99 ms | errors | vs B |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
@@ -255,9 +406,23 @@ med() { awk -v s="$1" -v w="$2" -v c="$3" -v f="$4" '$1 == s && $2 == w && $3 ==
     echo "Memory (peak RSS, VmHWM): after round 1, ${n} s of load on the product: largest process (a worker or the writer)" \
         "$rss_w1 KiB, whole program $rss_t1 KiB; after all $ROUNDS rounds, $((n * ROUNDS)) s:" \
         "largest process $((rss_w / 1024)) MiB ($rss_w KiB), whole program $((rss_t / 1024)) MiB ($rss_t KiB)."
+    if [ "$PG" = 1 ]; then
+        n=0
+        for wl in $WORKLOADS; do
+            case " $PG_WORKLOADS " in *" $wl "*) n=$((n + DUR)) ;; esac
+        done
+        n=$((n * $(echo $CONNS | wc -w)))
+        echo
+        echo "Memory of product-pg (peak RSS, VmHWM; the server's processes not counted): after round 1," \
+            "${n} s of load: largest worker $pg_rss_w1 KiB, whole program $pg_rss_t1 KiB;" \
+            "after all $ROUNDS rounds, $((n * ROUNDS)) s: largest worker $((pg_rss_w / 1024)) MiB" \
+            "($pg_rss_w KiB), whole program $((pg_rss_t / 1024)) MiB ($pg_rss_t KiB)."
+    fi
 } > "$T/table.md"
 mkdir -p "$(dirname "$OUT")"
 cp "$T/table.md" "$OUT"
 # Every run behind the medians: system, workload, connections, req/s, p50, p99, errors.
 cp "$T/results" "${OUT%.md}-runs.txt"
+# pgbench's own reports, for the ceilings' figures.
+[ ! -f "$T/pgbench.log" ] || cp "$T/pgbench.log" "${OUT%.md}-pgbench.txt"
 cat "$OUT"

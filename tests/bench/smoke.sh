@@ -33,10 +33,27 @@ done
 for wl in keyed_create replay get_id; do
     check "the peer's $wl" "^\| peer: FastAPI \+ SQLAlchemy \| $wl \|" 5 0
 done
+# PostgreSQL: the product on the cluster, and the server's own ceilings (pgbench).
+for wl in keyed_create replay get_id get_list mix; do
+    check "product-pg's $wl" "^\| product-pg \| $wl \|" 5 8
+done
+check "ceiling pg-create" '^\| pg-create \| keyed_create \|' 5 8
+check "ceiling pg-create-2row" '^\| pg-create-2row \| keyed_create \|' 5 8
+check "ceiling pg-select" '^\| pg-select \| get_id \|' 5 8
+grep -Eq "^\| product-pg \| keyed_create \| .*[0-9.]+ of pg-create \(target ≥ 0\.50\); [0-9.]+ of pg-create-2row; [0-9.]+× peer" "$table" ||
+    { echo "FAIL: product-pg's keyed creates not set against their ceilings" >&2; exit 1; }
+for wl in replay get_id; do
+    grep -Eq "^\| product-pg \| $wl \| .*[0-9.]+ of B \(target ≥ 0\.60\)" "$table" ||
+        { echo "FAIL: product-pg's $wl not set against B" >&2; exit 1; }
+done
+grep -Eq "^# make bench: .*product-pg workers .*: fsync on, synchronous_commit on" "$table" ||
+    { echo "FAIL: no PostgreSQL settings in the header" >&2; exit 1; }
+grep -Eq "^Memory of product-pg .*largest worker [0-9]+ MiB \([0-9]+ KiB\), whole program [0-9]+ MiB" "$table" ||
+    { echo "FAIL: no memory figures for product-pg" >&2; exit 1; }
 for mode in full group normal; do
     check "keyed creates under TODO_SYNC=$mode" "^\| $mode \|" 3 6
 done
 grep -q "^Product over peer at 16 connections: keyed_create" "$table" ||
     { echo "FAIL: no comparison with the peer" >&2; exit 1; }
 grep -Eq "largest process [0-9]+ MiB \([0-9]+ KiB\), whole program [0-9]+ MiB" "$table" || { echo "FAIL: no memory figures" >&2; exit 1; }
-echo "$((checks + 2)) passed, 0 failed"
+echo "$((checks + 7)) passed, 0 failed"
