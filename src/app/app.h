@@ -15,13 +15,18 @@ struct config {
 	int		 require_key;	/* POST without a key is refused */
 };
 
+struct recent;
 struct writer_link;
 
-/* What every handler is given: settings, this worker's store and its writer. */
+/*
+ * What every handler is given: settings, this worker's store, its writer,
+ * and the hint of keys lately recorded or replayed on this host.
+ */
 struct app {
 	const struct config	*cfg;
 	struct store		*db;
-	struct writer_link	*writer;	/* NULL: changes run here (CGI) */
+	struct writer_link	*writer;	/* NULL: changes run here (CGI, PostgreSQL) */
+	struct recent		*recent;	/* may be NULL: every key is looked up */
 };
 
 #endif

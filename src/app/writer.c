@@ -19,12 +19,16 @@ writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct 
 {
 	enum idem_res	 res;
 
-	if (app->writer == NULL)
-		return looked ? idem_write(app->db, iop, op_run, op, r) :
-		    idem_run(app->db, iop, op_run, op, r);
 	if (!looked && writer_may_replay(app, iop) && idem_lookup(app->db, iop, r, &res) == 1)
 		return res;
-	return writer_call(app->writer, iop, op, r);
+	if (app->writer != NULL)
+		return writer_call(app->writer, iop, op, r);
+	/* The change runs here; its key is noted as the writer notes its own. */
+	res = idem_write(app->db, iop, op_run, op, r);
+	if (app->recent != NULL && iop->key != NULL &&
+	    (res == IDEM_DONE || res == IDEM_REPLAYED || res == IDEM_MISMATCH))
+		recent_add(app->recent, iop->scope, iop->key);
+	return res;
 }
 
 int
@@ -32,9 +36,9 @@ writer_may_replay(const struct app *app, const struct idem_op *iop)
 {
 	if (iop->key == NULL)
 		return 0;
-	if (app->writer == NULL || app->writer->recent == NULL)
+	if (app->recent == NULL)
 		return 1;
-	return recent_has(app->writer->recent, iop->scope, iop->key);
+	return recent_has(app->recent, iop->scope, iop->key);
 }
 
 /* Adds s to the request: its length in the head, its bytes and NUL to iov. */

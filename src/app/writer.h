@@ -35,7 +35,6 @@ typedef int	(*writer_wait_fn)(void *arg, uint64_t seq, const char **msg, size_t 
 struct writer_link {
 	int		 fd;
 	uint64_t	 seq;	/* of the last operation sent */
-	struct recent	*recent;	/* keys the writer has lately seen; may be NULL */
 	int		 timed;		/* its receive timeout is set */
 	writer_wait_fn	 wait;		/* NULL: wait in a blocking read of fd */
 	void		*wait_arg;
@@ -48,19 +47,20 @@ struct writer_link {
 #define WRITER_MSG_MAX	(256u * 1024)
 
 /*
- * 1 when a read of the key table is worth trying for iop's key: always as
- * CGI, and under FastCGI when the writer may have seen the key lately.
- * 0: the key is new to the writer, which decides it.
+ * 1 when a read of the key table is worth trying for iop's key: always
+ * without the hint (app->recent NULL: plain CGI), else when the key may
+ * have been recorded lately. 0: the key is new to this host, and the
+ * write decides it (on PostgreSQL, a key another host recorded is then
+ * replayed from inside the write transaction).
  */
 int		writer_may_replay(const struct app *, const struct idem_op *);
 
 /*
- * Runs one change. Under FastCGI (app->writer set): a recorded key is
- * answered here from a read (skipped when looked is set, as the caller
- * has looked already, or when writer_may_replay() says the writer has
- * not seen the key); anything else is sent to the writer. As
- * plain CGI, or on an engine without a writer (app->writer NULL):
- * idem_run() on this process's own handle.
+ * Runs one change. A recorded key is answered here from a read (skipped
+ * when looked is set, as the caller has looked already, or when
+ * writer_may_replay() says the key is new to this host). Anything else
+ * goes to the writer when there is one (app->writer set); without (plain
+ * CGI, PostgreSQL) idem_write() runs it on this process's own handle.
  */
 enum idem_res	writer_change(struct app *, const struct idem_op *, struct op *,
 		    struct resp *, int looked);

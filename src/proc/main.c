@@ -219,15 +219,15 @@ struct procs {
 	pid_t		 writer;
 	time_t		 writer_started;
 	int		 writer_used;	/* the engine wants one; else workers change the store */
-	struct recent	*recent;	/* shared by the writer and the workers */
+	struct recent	*recent;	/* shared by the writer (if any) and the workers */
 };
 
 /* A worker: its own store handle, then accept and serve until told to stop. */
 static int
 worker(const struct config *cfg, int sock, struct procs *p, int slot)
 {
-	struct writer_link	 link = { p->links[slot][0], 0, p->recent, 0, NULL, NULL };
-	struct app		 app = { cfg, NULL, p->writer_used ? &link : NULL };
+	struct writer_link	 link = { p->links[slot][0], 0, 0, NULL, NULL };
+	struct app		 app = { cfg, NULL, p->writer_used ? &link : NULL, p->recent };
 	struct timespec		 ts;
 	int			 i, rc;
 
@@ -381,7 +381,7 @@ master(const struct config *cfg, int sock)
 
 	p.writer_used = store_engine_for(cfg->store.db)->wants_writer;
 	/* Without the hint every retry is replayed by the writer: slower, still right. */
-	if (p.writer_used && (p.recent = recent_new()) == NULL)
+	if ((p.recent = recent_new()) == NULL)
 		perror("mapping the recent keys");
 	if (p.writer_used && writer_start(cfg, sock, &p) == -1)
 		stopping = 1;
@@ -469,7 +469,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config	 cfg = { 0 };
-	struct app	 app = { &cfg, NULL, NULL };
+	struct app	 app = { &cfg, NULL, NULL, NULL };
 	struct io	 io;
 	const struct store_engine *engine;
 	struct store	*db;

@@ -117,8 +117,8 @@ struct call {
 static pid_t
 call_fork(int i, const struct call *c, struct recent *hint)
 {
-	struct writer_link	 l = { links[i][0], 0, hint, 0, NULL, NULL };
-	struct app		 app = { NULL, NULL, &l };
+	struct writer_link	 l = { links[i][0], 0, 0, NULL, NULL };
+	struct app		 app = { NULL, NULL, &l, hint };
 	struct todo_in		 in = { 0 };
 	struct idem_op		 iop = { 0 };
 	struct op		 op = { 0 };
