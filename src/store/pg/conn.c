@@ -136,7 +136,10 @@ pgs_reset(struct pgs *p)
 {
 	p->ready = 0;
 	p->in_tx = 0;
+	p->begin_due = 0;
 	p->undo_failed = 0;
+	if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(p->conn);
 	/* Tries every host of the conninfo again, as the first connect did. */
 	PQreset(p->conn);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
@@ -146,6 +149,71 @@ pgs_reset(struct pgs *p)
 	return pgs_settings(p) == -1 ? -1 : pgs_prepare(p);
 }
 
+/*
+ * Sends BEGIN and statement d in one pipeline and reads both answers:
+ * the statement's result (NULL when it has none), with *rc STORE_OK, or
+ * what BEGIN's failure, an aborted pipeline or a lost connection means.
+ */
+static PGresult *
+exec_begun(struct pgs *p, const struct pgs_stmt_def *d, const char *const *v,
+    const int *len, const int *fmt, enum store_res *rc)
+{
+	PGresult	*r, *res = NULL;
+	int		 got = 0, nulls = 0, synced = 0;
+
+	*rc = STORE_OK;
+	if (PQenterPipelineMode(p->conn) != 1 ||
+	    PQsendQueryPrepared(p->conn, pgs_stmts[PGS_BEGIN].name, 0, NULL, NULL, NULL, 0) != 1 ||
+	    PQsendQueryPrepared(p->conn, d->name, d->nparams, v, len, fmt, d->binary) != 1 ||
+	    PQpipelineSync(p->conn) != 1) {
+		set_err(p, PQerrorMessage(p->conn));
+		*rc = STORE_DOWN;
+		goto out;
+	}
+	/* BEGIN's result, a NULL, the statement's, a NULL, then the sync. */
+	while (!synced && nulls < 3) {
+		if ((r = PQgetResult(p->conn)) == NULL) {
+			if (PQstatus(p->conn) != CONNECTION_OK)
+				break;
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		switch (PQresultStatus(r)) {
+		case PGRES_PIPELINE_SYNC:
+			synced = 1;
+			PQclear(r);
+			continue;
+		case PGRES_PIPELINE_ABORTED:
+			PQclear(r);
+			got++;
+			continue;
+		default:
+			break;
+		}
+		if (got++ == 0) {
+			/* BEGIN's own answer. */
+			*rc = result_map(p, r);
+			PQclear(r);
+		} else if (res == NULL)
+			res = r;
+		else
+			PQclear(r);
+	}
+	if (!synced && *rc == STORE_OK) {
+		set_err(p, PQerrorMessage(p->conn));
+		*rc = STORE_DOWN;
+	}
+out:
+	if (PQstatus(p->conn) == CONNECTION_OK)
+		PQexitPipelineMode(p->conn);
+	if (*rc != STORE_OK) {
+		PQclear(res);
+		res = NULL;
+	}
+	return res;
+}
+
 enum store_res
 pgs_exec(struct pgs *p, enum pgs_stmt s, const char *const *v, const int *len,
     const int *fmt, PGresult **out)
@@ -153,7 +221,7 @@ pgs_exec(struct pgs *p, enum pgs_stmt s, const char *const *v, const int *len,
 	const struct pgs_stmt_def	*d = &pgs_stmts[s];
 	PGresult			*res;
 	enum store_res			 rc;
-	int				 reset = 0;
+	int				 reset = 0, first;
 
 	if (out != NULL)
 		*out = NULL;
@@ -166,8 +234,18 @@ pgs_exec(struct pgs *p, enum pgs_stmt s, const char *const *v, const int *len,
 		reset = 1;
 	}
 	for (;;) {
-		res = PQexecPrepared(p->conn, d->name, d->nparams, v, len, fmt, d->binary);
-		rc = result_map(p, res);
+		if (p->begin_due) {
+			/* The transaction so far is this statement: safe to send again. */
+			p->begin_due = 0;
+			first = 1;
+			res = exec_begun(p, d, v, len, fmt, &rc);
+			if (rc == STORE_OK)
+				rc = result_map(p, res);
+		} else {
+			first = 0;
+			res = PQexecPrepared(p->conn, d->name, d->nparams, v, len, fmt, d->binary);
+			rc = result_map(p, res);
+		}
 		if (rc == STORE_OK && out != NULL) {
 			*out = res;
 			return STORE_OK;
@@ -176,6 +254,16 @@ pgs_exec(struct pgs *p, enum pgs_stmt s, const char *const *v, const int *len,
 		if (rc != STORE_DOWN)
 			return rc;
 		p->ready = 0;	/* reset on the next call, unless just below */
+		if (first) {
+			/* A connection lost while idle: the transaction starts again. */
+			if (!reset && pgs_reset(p) == 0) {
+				reset = 1;
+				p->in_tx = p->begin_due = 1;
+				continue;
+			}
+			p->in_tx = 0;
+			return STORE_DOWN;
+		}
 		/* It may have committed before the connection went. */
 		if (s == PGS_COMMIT)
 			return STORE_UNKNOWN;

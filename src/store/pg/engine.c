@@ -93,15 +93,16 @@ static enum store_res
 pgs_begin(struct store *s)
 {
 	struct pgs	*p = (struct pgs *)s;
-	enum store_res	 rc;
-
 	if (p->in_tx)
 		return pgs_fail(p, STORE_ERROR, "a transaction is open already");
-	if ((rc = pgs_exec(p, PGS_BEGIN, NULL, NULL, NULL, NULL)) == STORE_OK) {
-		p->in_tx = 1;
-		p->undo_failed = 0;
-	}
-	return rc;
+	/* A connection known lost is reset now, while nothing is in flight. */
+	if ((!p->ready || PQstatus(p->conn) != CONNECTION_OK) && pgs_reset(p) == -1)
+		return STORE_DOWN;
+	/* BEGIN travels with the transaction's first statement: one round trip. */
+	p->in_tx = 1;
+	p->begin_due = 1;
+	p->undo_failed = 0;
+	return STORE_OK;
 }
 
 /* Ends the transaction whatever its state; never reconnects. */
@@ -110,10 +111,11 @@ pgs_rollback(struct store *s)
 {
 	struct pgs	*p = (struct pgs *)s;
 
-	if (p->ready && PQstatus(p->conn) == CONNECTION_OK &&
+	if (!p->begin_due && p->ready && PQstatus(p->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(p->conn) != PQTRANS_IDLE)
 		pgs_exec(p, PGS_ROLLBACK, NULL, NULL, NULL, NULL);
 	p->in_tx = 0;
+	p->begin_due = 0;
 	p->undo_failed = 0;
 }
 
@@ -126,6 +128,11 @@ pgs_commit(struct store *s)
 
 	if (!p->in_tx)
 		return pgs_fail(p, STORE_ERROR, "no transaction to commit");
+	if (p->begin_due) {
+		/* Nothing was sent: nothing to commit. */
+		p->in_tx = p->begin_due = 0;
+		return STORE_OK;
+	}
 	if (p->undo_failed) {
 		/* Not committed either way; DOWN when the connection went with it. */
 		rc = !p->ready ? STORE_DOWN :

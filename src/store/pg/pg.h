@@ -62,6 +62,7 @@ struct pgs {
 	int		 busy_ms;
 	int		 ready;		/* settings made, statements prepared on this connection */
 	int		 in_tx;		/* between a BEGIN that worked and its end */
+	int		 begin_due;	/* BEGIN not sent yet: it goes with the first statement */
 	int		 undo_failed;	/* a savepoint could not be undone: no commit */
 	int64_t		 purge_after;	/* clock_mono_ms before which no key expires */
 	char		 err[256];	/* the latest error, for errmsg */
