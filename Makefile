@@ -20,8 +20,9 @@ DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev 
            python3-fastapi python3-uvicorn python3-sqlalchemy
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/app/json.h.
+# libpq is loaded at run time, only by the PostgreSQL engine (src/store/pg/pq.c).
 PKG_CFLAGS := $(shell pkg-config --cflags sqlite3 uuid libpq 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs sqlite3 json-c uuid libpq 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 json-c uuid 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
@@ -72,6 +73,9 @@ $(OBJDIR)/%.o: src/%.c $(HDRS) $(BUILD)/flags
 $(UNITDIR)/%: tests/unit/%.c $(LIBOBJS) $(wildcard tests/unit/*.h) $(BUILD)/flags
 	@mkdir -p $(UNITDIR)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+# The PostgreSQL engine's test opens a connection of its own, too.
+$(UNITDIR)/test_pg: LDLIBS += $(shell pkg-config --libs libpq 2>/dev/null)
 
 $(BUILD)/%: tests/tools/%.c $(BUILD)/flags
 	@mkdir -p $(BUILD)

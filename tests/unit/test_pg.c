@@ -15,6 +15,7 @@
 #include "check.h"
 #include "lib/clock.h"
 #include "store/store.h"
+#define PGS_PQ_LINKED	/* this test links libpq for its own connection */
 #include "store/pg/pg.h"	/* the backend of a handle, to terminate it */
 
 static const char	*db;

@@ -53,6 +53,12 @@ pgs_open(const struct store_conf *conf)
 	const char	*vals[] = { conf->db, "todo", NULL };
 	struct pgs	*p;
 
+	char		 err[256];
+
+	if (pgs_pq_load(err, sizeof(err)) == -1) {
+		fprintf(stderr, "postgresql: %s\n", err);
+		return NULL;
+	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		fprintf(stderr, "postgresql: out of memory\n");
 		return NULL;

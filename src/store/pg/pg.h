@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include <libpq-fe.h>
+#include "store/pg/pq.h"
 
 #include "store/store.h"
 
@@ -78,7 +78,7 @@ int		 pgs_reset(struct pgs *);
 /*
  * Runs statement s with its parameters (v, lengths and formats as
  * PQexecPrepared takes them; len and fmt may be NULL for text ones).
- * STORE_OK with the result in *out (the caller PQclears it) when out is
+ * STORE_OK with the result in *out (the caller clears it with PQclear) when out is
  * not NULL; otherwise the result is mapped from its SQLSTATE. A lost
  * connection is STORE_UNKNOWN in COMMIT, STORE_DOWN inside a transaction;
  * outside one it is reset at once and a statement that may rerun runs
