@@ -96,6 +96,26 @@ keyed(const char *key, const char *method, const char *path_, const char *body, 
 	return op;
 }
 
+/*
+ * Engines whose connection is lost in COMMIT: one after the commit went
+ * through, one before it did. Both tell the runner only STORE_UNKNOWN.
+ */
+static struct store_engine	 lossy;
+
+static enum store_res
+commit_then_lost(struct store *s)
+{
+	CHECK(store_sqlite.commit(s) == STORE_OK);
+	return STORE_UNKNOWN;
+}
+
+static enum store_res
+lost_before_commit(struct store *s)
+{
+	store_sqlite.rollback(s);
+	return STORE_UNKNOWN;
+}
+
 int
 main(void)
 {
@@ -361,6 +381,30 @@ main(void)
 		CHECK(store_todo_update(db, &t, "2026-01-02T00:00:00.000Z") == STORE_NOTFOUND);
 		todo_clear(&t);
 	}
+
+	/*
+	 * A commit whose outcome is unknown is settled by its key: recorded,
+	 * it is answered as done (not as a replay); not recorded, the client
+	 * is told so (IDEM_UNKNOWN, never a blind success), and its retry with
+	 * the key makes the change once.
+	 */
+	lossy = store_sqlite;
+	db->engine = &lossy;
+	lossy.commit = commit_then_lost;
+	n = (uint64_t)count("todos");
+	iop = keyed("lost-1", "POST", "/todos", "{\"title\":\"Buy milk\"}", now);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &first), IDEM_DONE);
+	CHECK_INT(first.status, 201);
+	CHECK_INT(first.replayed, 0);
+	CHECK_INT(count("todos"), (long)n + 1);
+	lossy.commit = lost_before_commit;
+	iop = keyed("lost-2", "POST", "/todos", "{\"title\":\"Buy milk\"}", now);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_UNKNOWN);
+	CHECK_INT(count("todos"), (long)n + 1);
+	db->engine = &store_sqlite;
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_REPLAYED);
+	CHECK_INT(count("todos"), (long)n + 2);
 
 	todo_in_clear(&in);
 	todo_in_clear(&patch);
