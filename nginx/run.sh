@@ -30,7 +30,12 @@ if [ "${1:-}" = stop ]; then
 fi
 
 stop
-mkdir -p "$var/nginx" "$(dirname "$DB")"
+mkdir -p "$var/nginx"
+# DB is an SQLite file, or a PostgreSQL connection string (not a path).
+case $DB in
+postgres://*|postgresql://*|*=*) where="a PostgreSQL database" ;;
+*) mkdir -p "$(dirname "$DB")"; where="database $DB" ;;
+esac
 "$here/render.sh" "$var/nginx" "$PORT" "$var/todo.sock" > "$var/nginx/nginx.conf"
 
 set -- --socket "$var/todo.sock" --db "$DB" --key-ttl "$KEY_TTL"
@@ -51,5 +56,5 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null; do
     fi
     sleep 0.1
 done
-echo "serving http://127.0.0.1:$PORT/ (database $DB); Ctrl-C or 'make stop' stops it"
+echo "serving http://127.0.0.1:$PORT/ ($where); Ctrl-C or 'make stop' stops it"
 wait "$nginx_pid"
