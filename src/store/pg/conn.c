@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "store/pg/pg.h"
 
 /* What a SQLSTATE (or its class, when two characters) means to callers. */
@@ -305,5 +306,39 @@ pgs_int64(const char *s, int64_t *v)
 	if (errno != 0 || *end != '\0')
 		return -1;
 	*v = n;
+	return 0;
+}
+
+int
+pgs_cell_int(const PGresult *res, int row, int col, int n, int64_t *v)
+{
+	const unsigned char	*b = (const unsigned char *)PQgetvalue(res, row, col);
+	uint64_t		 u = 0;
+	int			 i;
+
+	if (PQgetisnull(res, row, col)) {
+		*v = 0;
+		return 0;
+	}
+	if (PQgetlength(res, row, col) != n)
+		return -1;
+	for (i = 0; i < n; i++)
+		u = u << 8 | b[i];
+	*v = n == 4 ? (int64_t)(int32_t)(uint32_t)u : (int64_t)u;
+	return 0;
+}
+
+/* Milliseconds from the Unix epoch to PostgreSQL's, 2000-01-01 UTC. */
+#define PG_EPOCH_MS	946684800000LL
+
+int
+pgs_cell_stamp(const PGresult *res, int row, int col, char out[32])
+{
+	int64_t	 us;
+
+	if (PQgetisnull(res, row, col) || pgs_cell_int(res, row, col, 8, &us) == -1)
+		return -1;
+	/* Floor division: a time before 2000 keeps its millisecond. */
+	clock_rfc3339((us >= 0 ? us / 1000 : (us - 999) / 1000) + PG_EPOCH_MS, out);
 	return 0;
 }

@@ -56,26 +56,6 @@ pgs_key_record(struct store *s, const char *scope, const char *key, int64_t todo
 	return n == 1 ? STORE_OK : pgs_fail(p, STORE_NOTFOUND, "no claimed key row to record in");
 }
 
-/* A big-endian integer of n (4 or 8) bytes from a binary cell: 0, or -1. */
-static int
-cell_int(const PGresult *res, int col, int n, int64_t *v)
-{
-	const unsigned char	*b = (const unsigned char *)PQgetvalue(res, 0, col);
-	uint64_t		 u = 0;
-	int			 i;
-
-	if (PQgetisnull(res, 0, col)) {
-		*v = 0;
-		return 0;
-	}
-	if (PQgetlength(res, 0, col) != n)
-		return -1;
-	for (i = 0; i < n; i++)
-		u = u << 8 | b[i];
-	*v = n == 4 ? (int64_t)(int32_t)(uint32_t)u : (int64_t)u;
-	return 0;
-}
-
 /* A malloc'd copy of a binary text cell (its bytes, then a NUL), or NULL. */
 static char *
 cell_dup(const PGresult *res, int col)
@@ -109,9 +89,9 @@ pgs_key_get(struct store *s, const char *scope, const char *key, int64_t now,
 		return STORE_NOTFOUND;
 	}
 	if (PQnfields(res) != KEY__MAX ||
-	    cell_int(res, KEY_STATUS, 4, &status) == -1 ||
-	    cell_int(res, KEY_EXPIRES_AT, 8, &k->expires_at) == -1 ||
-	    cell_int(res, KEY_TODO_ID, 8, &k->todo_id) == -1 ||
+	    pgs_cell_int(res, 0, KEY_STATUS, 4, &status) == -1 ||
+	    pgs_cell_int(res, 0, KEY_EXPIRES_AT, 8, &k->expires_at) == -1 ||
+	    pgs_cell_int(res, 0, KEY_TODO_ID, 8, &k->todo_id) == -1 ||
 	    (k->method = cell_dup(res, KEY_METHOD)) == NULL ||
 	    (k->path = cell_dup(res, KEY_PATH)) == NULL ||
 	    (k->fingerprint = cell_dup(res, KEY_FINGERPRINT)) == NULL ||

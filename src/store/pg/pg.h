@@ -15,10 +15,12 @@
 /* The database's clock in unix seconds, as keys are stamped and expired. */
 #define PGS_NOW	"floor(extract(epoch FROM now()))::bigint"
 
-/* The columns of a todo, timestamps as RFC 3339 UTC with milliseconds. */
-#define PGS_STAMP(col)	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define PGS_TODO_COLS	"id, title, description, is_completed, version, " \
-			PGS_STAMP("created_at") ", " PGS_STAMP("updated_at")
+/*
+ * The columns of a todo, read in binary: numbers in network order and
+ * timestamps as microseconds since 2000-01-01 UTC, formatted here
+ * rather than by the server, which then only sends bytes.
+ */
+#define PGS_TODO_COLS	"id, title, description, is_completed, version, created_at, updated_at"
 
 enum pgs_stmt {
 	PGS_BEGIN,
@@ -100,6 +102,13 @@ enum store_res	 pgs_fail(struct pgs *, enum store_res res, const char *msg);
 long		 pgs_changes(PGresult *);
 /* Parses a decimal bigint of a text result: 0, or -1. */
 int		 pgs_int64(const char *, int64_t *);
+/*
+ * A big-endian integer of n (4 or 8) bytes from a binary cell, 0 for
+ * NULL: 0, or -1 when the cell is not n bytes long.
+ */
+int		 pgs_cell_int(const PGresult *, int row, int col, int n, int64_t *);
+/* A binary timestamptz cell as RFC 3339 UTC with milliseconds: 0, or -1. */
+int		 pgs_cell_stamp(const PGresult *, int row, int col, char out[32]);
 
 /* schema.c */
 /* Migrates the schema to the latest version, once for all hosts: 0, or -1. */

@@ -19,9 +19,9 @@ const struct pgs_stmt_def pgs_stmts[PGS__MAX] = {
 	/* PGS_TODO_INSERT: the database's clock stamps it; identity ids are never reused */
 	[PGS_TODO_INSERT] = { "todo_insert",
 	    "INSERT INTO todos (title, description, is_completed) VALUES ($1, $2, $3)"
-	    " RETURNING id, " PGS_STAMP("created_at"), 3, 0, 0 },
+	    " RETURNING id, created_at", 3, 1, 0 },
 	[PGS_TODO_GET] = { "todo_get",
-	    "SELECT " PGS_TODO_COLS " FROM todos WHERE id = $1", 1, 0, 1 },
+	    "SELECT " PGS_TODO_COLS " FROM todos WHERE id = $1", 1, 1, 1 },
 	/* PGS_TODO_UPDATE: only over the version the caller read */
 	[PGS_TODO_UPDATE] = { "todo_update",
 	    "UPDATE todos SET title = $2, description = $3, is_completed = $4,"
@@ -32,11 +32,11 @@ const struct pgs_stmt_def pgs_stmts[PGS__MAX] = {
 	[PGS_TODO_DELETE] = { "todo_delete", "DELETE FROM todos WHERE id = $1", 1, 0, 0 },
 	/* PGS_TODO_LIST: newest first, by the primary key */
 	[PGS_TODO_LIST] = { "todo_list",
-	    "SELECT " PGS_TODO_COLS " FROM todos ORDER BY id DESC LIMIT $1", 1, 0, 1 },
+	    "SELECT " PGS_TODO_COLS " FROM todos ORDER BY id DESC LIMIT $1", 1, 1, 1 },
 	/* PGS_TODO_LIST_BEFORE: the next page of a keyset pagination */
 	[PGS_TODO_LIST_BEFORE] = { "todo_list_before",
 	    "SELECT " PGS_TODO_COLS " FROM todos WHERE id < $2 ORDER BY id DESC LIMIT $1",
-	    2, 0, 1 },
+	    2, 1, 1 },
 	/*
 	 * PGS_KEY_CLAIM: one statement, so the primary key decides between
 	 * concurrent claims; an expired row is taken over as if free. A row

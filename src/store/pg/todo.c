@@ -4,18 +4,6 @@
 #include "lib/buf.h"
 #include "store/pg/pg.h"
 
-/* Copies the text of a result cell into out (cap bytes), cut to fit. */
-static void
-cell_copy(const PGresult *res, int row, int col, char *out, size_t cap)
-{
-	size_t	 n = (size_t)PQgetlength(res, row, col);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, PQgetvalue(res, row, col), n);
-	out[n] = '\0';
-}
-
 /* A malloc'd copy of a result cell, or NULL (SQL NULL or out of memory). */
 static char *
 cell_dup(const PGresult *res, int row, int col)
@@ -23,7 +11,7 @@ cell_dup(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
 }
 
-/* Fills t from a row of PGS_TODO_COLS: 0, or -1 (t cleared). */
+/* Fills t from a binary row of PGS_TODO_COLS: 0, or -1 (t cleared). */
 static int
 todo_row(const PGresult *res, int row, struct todo *t)
 {
@@ -31,17 +19,17 @@ todo_row(const PGresult *res, int row, struct todo *t)
 
 	memset(t, 0, sizeof(*t));
 	if (PQnfields(res) != 7 ||
-	    pgs_int64(PQgetvalue(res, row, 0), &t->id) == -1 ||
-	    pgs_int64(PQgetvalue(res, row, 3), &done) == -1 ||
-	    pgs_int64(PQgetvalue(res, row, 4), &t->version) == -1 ||
+	    pgs_cell_int(res, row, 0, 8, &t->id) == -1 ||
+	    pgs_cell_int(res, row, 3, 4, &done) == -1 ||
+	    pgs_cell_int(res, row, 4, 8, &t->version) == -1 ||
+	    pgs_cell_stamp(res, row, 5, t->created_at) == -1 ||
+	    pgs_cell_stamp(res, row, 6, t->updated_at) == -1 ||
 	    (t->title = cell_dup(res, row, 1)) == NULL ||
 	    (!PQgetisnull(res, row, 2) && (t->description = cell_dup(res, row, 2)) == NULL)) {
 		todo_clear(t);
 		return -1;
 	}
 	t->is_completed = done != 0;
-	cell_copy(res, row, 5, t->created_at, sizeof(t->created_at));
-	cell_copy(res, row, 6, t->updated_at, sizeof(t->updated_at));
 	return 0;
 }
 
@@ -58,10 +46,8 @@ pgs_todo_insert(struct store *s, const struct todo_in *in, const char *now,
 	if ((rc = pgs_exec(p, PGS_TODO_INSERT, v, NULL, NULL, &res)) != STORE_OK)
 		return rc;
 	if (PQntuples(res) != 1 || PQnfields(res) != 2 ||
-	    pgs_int64(PQgetvalue(res, 0, 0), id) == -1)
+	    pgs_cell_int(res, 0, 0, 8, id) == -1 || pgs_cell_stamp(res, 0, 1, stamp) == -1)
 		rc = pgs_fail(p, STORE_ERROR, "INSERT INTO todos returned no id");
-	else
-		cell_copy(res, 0, 1, stamp, 32);
 	PQclear(res);
 	return rc;
 }
