@@ -161,7 +161,6 @@ pgb() {
     rm -f "$log".*
     out=$("$PGBENCH" -n -M prepared -c "$c" -j 2 -T "$DUR" -f "$HERE/$4.sql" \
         -D rows="$ROWS" -D fp="$PGB_FP" -D rawfp="$PGB_FP" \
-        -D 'fmt=YYYY-MM-DD"T"HH24:MI:SS.MS"Z"' \
         -D 'body={"id":100001,"title":"Buy milk","description":"benchmark","is_completed":false,"created_at":"2026-01-01T00:00:00.000Z","updated_at":"2026-01-01T00:00:00.000Z"}' \
         -l --log-prefix="$log" 2>&1) || rc=$?
     printf '== %s %s %s (exit %s)\n%s\n' "$sys" "$wl" "$c" "$rc" "$out" >> "$T/pgbench.log"

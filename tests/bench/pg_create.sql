@@ -3,7 +3,7 @@
 -- with its statements as written there, a fresh key per transaction
 -- (todo_key_claim, todo_insert, todo_key_record between BEGIN and COMMIT).
 -- The product's lookups of the key before BEGIN are not part of it.
--- Variables from bench.sh (-D) fp, rawfp, fmt, body.
+-- Variables from bench.sh (-D) fp, rawfp, body.
 \set k random(1, 9000000000000000000)
 BEGIN ISOLATION LEVEL READ COMMITTED;
 INSERT INTO idempotency_keys (scope, key, method, path, fingerprint,
@@ -17,7 +17,7 @@ INSERT INTO idempotency_keys (scope, key, method, path, fingerprint,
     expires_at = excluded.expires_at
     WHERE idempotency_keys.expires_at <= excluded.created_at RETURNING 1;
 INSERT INTO todos (title, description, is_completed) VALUES ('Buy milk', 'benchmark', 0)
-    RETURNING id, to_char(created_at AT TIME ZONE 'UTC', :fmt) AS stamp \gset
+    RETURNING id, created_at AS stamp \gset
 UPDATE idempotency_keys SET todo_id = :id, status = 201,
     headers = E'Content-Type: application/json\r\nLocation: /todos/' || :id ||
     E'\r\nETag: "' || :id || E'-1"\r\n', body = :body
