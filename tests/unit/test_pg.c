@@ -47,6 +47,36 @@ open_pg(const char *conninfo, int busy_ms)
 	return store_pg.open(&conf);
 }
 
+/* A setting of handle s's own session, as SHOW gives it. */
+static void
+check_setting(struct store *s, const char *name, const char *want)
+{
+	char		 sql[128];
+	PGresult	*res;
+
+	snprintf(sql, sizeof(sql), "SHOW %s", name);
+	res = PQexec(((struct pgs *)s)->conn, sql);
+	CHECK(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		CHECK_STR(PQgetvalue(res, 0, 0), want);
+	PQclear(res);
+}
+
+/*
+ * The session's limits: a same-key wait ends at the busy timeout, any
+ * statement somewhat later, and a session idle in a transaction (a frozen
+ * host) after 30 s, unless the server has a limit of its own.
+ */
+static void
+test_settings(struct store *s)
+{
+	check_setting(s, "lock_timeout", "1s");
+	check_setting(s, "statement_timeout", "3s");
+	check_setting(s, "idle_in_transaction_session_timeout", "30s");
+	check_setting(s, "TimeZone", "UTC");
+	check_setting(s, "transaction_isolation", "read committed");
+}
+
 /* Ends the backend of handle s, as an operator or a failover would. */
 static void
 kill_backend(struct store *s)
@@ -483,6 +513,7 @@ main(void)
 	b = open_pg(db, 1000);
 	CHECK(a != NULL && b != NULL);
 	if (a != NULL && b != NULL) {
+		test_settings(a);
 		test_todos(a);
 		test_keys(a, b);
 		test_purge();

@@ -102,10 +102,19 @@ pgs_settings(struct pgs *p)
 	strcat(lock, "ms");
 	num_format(stmt, ms * 2 + 1000);
 	strcat(stmt, "ms");
+	/*
+	 * A host frozen inside a transaction (stopped, swapped out) would hold
+	 * its keys' rows until it wakes; unless the server sets a limit of
+	 * its own, the session is ended after 30 s idle in a transaction, its
+	 * keys freed, and the frozen change fails when it wakes: a retry with
+	 * its key settles it.
+	 */
 	return pgs_exec_sql(p, "SELECT set_config('lock_timeout', $1, false),"
 	    " set_config('statement_timeout', $2, false),"
 	    " set_config('TimeZone', 'UTC', false),"
-	    " set_config('default_transaction_isolation', 'read committed', false)",
+	    " set_config('default_transaction_isolation', 'read committed', false),"
+	    " CASE current_setting('idle_in_transaction_session_timeout') WHEN '0'"
+	    " THEN set_config('idle_in_transaction_session_timeout', '30s', false) END",
 	    2, v, NULL) == STORE_OK ? 0 : -1;
 }
 
