@@ -17,6 +17,7 @@ static const struct {
 	{ "40P01", STORE_BUSY },	/* deadlock_detected */
 	{ "40001", STORE_BUSY },	/* serialization_failure */
 	{ "08", STORE_DOWN },		/* connection exceptions */
+	{ "25P03", STORE_DOWN },	/* idle_in_transaction_session_timeout: session ended */
 	{ "57P01", STORE_DOWN },	/* admin_shutdown */
 	{ "57P02", STORE_DOWN },	/* crash_shutdown */
 	{ "57P03", STORE_DOWN },	/* cannot_connect_now */
