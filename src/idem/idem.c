@@ -219,7 +219,9 @@ idem_lookup(struct store *db, const struct idem_op *op, struct resp *r, enum ide
 	if (op->key == NULL)
 		return 0;
 	rc = store_key_get(db, op->scope, op->key, op->now, &k);
-	if (rc == STORE_OK && op->fingerprint == NULL &&
+	if (rc == STORE_OK && k.status == 0)
+		*res = IDEM_BUSY;	/* claimed, not recorded: never committed so, but never replayed */
+	else if (rc == STORE_OK && op->fingerprint == NULL &&
 	    !(same_bytes(op, &k) && strcmp(k.method, op->method) == 0 &&
 	    strcmp(k.path, op->path) == 0))
 		answered = -1;	/* the full check, after the body is validated */
