@@ -15,17 +15,7 @@ mh_start
 KEY=frozen-1 DATA='{"title":"Held by a frozen host"}'
 
 mark=$(log_mark)
-KPOST_MAX_TIME=60 kpost "$BASE1" "$KEY" "$DATA" "$T/first" > "$T/first.status" &
-FIRST=$!
-JOBS+=("$FIRST")
-sleep 0.5
-# Its transaction is open on the server, the key claimed in it.
-assert_eq "$(sql "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" 1 \
-    "instance 1 holds a transaction open"
-workers=$(inst_workers 1)
-assert_eq "$(echo "$workers" | wc -l)" 2 "instance 1 has 2 workers to freeze"
-# shellcheck disable=SC2086
-kill -STOP $workers
+freeze_holding "$KEY" "$DATA"
 frozen_at=$(now_ms)
 
 # The same key through the round-robin upstream: three requests at once,
@@ -78,7 +68,7 @@ echo "frozen for ${held_ms} ms; health checks: ${#health[@]}"
 
 # Thaw: the first request completes.
 # shellcheck disable=SC2086
-kill -CONT $workers
+kill -CONT $FROZEN
 wait "$FIRST" || true
 assert_eq "$(cat "$T/first.status")" 201 "the first request completes"
 assert_eq "$(hget "$T/first.headers" Idempotent-Replayed)" "" "the first answer is no replay"

@@ -17,15 +17,7 @@ KEY=frozen-long DATA='{"title":"Held past the limit"}'
 # The program keeps the server's own limit, not its 30 s default.
 assert_eq "$(psql -XAtq -c 'SHOW idle_in_transaction_session_timeout')" 3s "the server's limit"
 
-KPOST_MAX_TIME=60 kpost "$BASE1" "$KEY" "$DATA" "$T/first" > "$T/first.status" &
-FIRST=$!
-JOBS+=("$FIRST")
-sleep 0.5
-assert_eq "$(sql "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" 1 \
-    "instance 1 holds a transaction open"
-workers=$(inst_workers 1)
-# shellcheck disable=SC2086
-kill -STOP $workers
+freeze_holding "$KEY" "$DATA"
 
 # Past the limit the server has ended the frozen session: the key is free.
 i=0
@@ -39,7 +31,7 @@ assert_eq "$(hget "$T/second.headers" Idempotent-Replayed)" "" "a first answer, 
 assert_eq "$(sql "SELECT count(*) FROM todos")" 1 "one todo"
 
 # shellcheck disable=SC2086
-kill -CONT $workers
+kill -CONT $FROZEN
 wait "$FIRST" || true
 assert_eq "$(cat "$T/first.status")" 503 "the frozen change fails, and says so"
 assert_eq "$(hget "$T/first.headers" Retry-After)" 1 "with Retry-After"

@@ -220,3 +220,21 @@ check_acknowledged() {
     done < "$T/all.log"
     assert_eq "$bad" 0 "every key replays its first answer"
 }
+
+# freeze_holding KEY JSON: a keyed POST to instance 1 (run with a
+# TODO_TEST_TXN_DELAY_MS that holds its transaction open), then, once its
+# transaction is open with the key claimed, its workers stopped (SIGSTOP).
+# Sets FIRST (the client's pid; answer in $T/first.*) and FROZEN (the
+# stopped workers, for kill -CONT).
+freeze_holding() {
+    KPOST_MAX_TIME=60 kpost "$BASE1" "$1" "$2" "$T/first" > "$T/first.status" &
+    FIRST=$!
+    JOBS+=("$FIRST")
+    sleep 0.5
+    assert_eq "$(sql "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")" 1 \
+        "instance 1 holds a transaction open"
+    FROZEN=$(inst_workers 1)
+    assert_eq "$(echo "$FROZEN" | wc -l)" 2 "instance 1 has 2 workers to freeze"
+    # shellcheck disable=SC2086
+    kill -STOP $FROZEN
+}
