@@ -13,11 +13,13 @@ BUILD    = build
 OBJDIR   = $(BUILD)/obj
 UNITDIR  = $(BUILD)/unit
 
-# Debian packages the build, `make run` and the tests need.
-DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin libsqlite3-dev \
-           libjson-c-dev uuid-dev libpq-dev sqlite3 postgresql-15 postgresql-client-15 nginx apache2 curl cmake chromium systemd \
-           clang libclang-rt-14-dev valgrind wrk strace \
-           python3-fastapi python3-uvicorn python3-sqlalchemy
+# Debian packages: RUN_PKGS to build and serve (`make run`); TEST_PKGS
+# besides, for the test suite and the benchmark (`make test`, `make bench`).
+RUN_PKGS  = gcc make pkg-config libc6-dev libfcgi-dev libsqlite3-dev libjson-c-dev \
+            uuid-dev libpq-dev nginx curl
+TEST_PKGS = libfcgi-bin sqlite3 postgresql-15 postgresql-client-15 apache2 cmake chromium systemd \
+            clang libclang-rt-14-dev valgrind wrk strace \
+            python3-fastapi python3-uvicorn python3-sqlalchemy
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/app/json.h.
 # libpq is loaded at run time, only by the PostgreSQL engine (src/store/pg/pq.c).
@@ -58,7 +60,7 @@ UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
 TOOLS    = $(BUILD)/freeport $(BUILD)/fcgi_bare
 
-.PHONY: all deps run stop test check clean soak fuzz fuzzers bench
+.PHONY: all deps test-deps run stop test check clean soak fuzz fuzzers bench
 
 all: $(BIN)
 
@@ -85,13 +87,15 @@ $(BUILD)/fcgi_bare: tests/bench/fcgi_bare.c $(BUILD)/flags
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
 
-# Installs what is missing when root; otherwise prints the apt-get line and stops.
-deps:
+# Installs the missing packages of $(1) (and Node.js with npm when $(2) is
+# set) when root; otherwise prints the apt-get line and stops. `deps` is what
+# running needs; `test-deps` adds the test and benchmark toolchain.
+define install_missing
 	@missing=""; \
-	for p in $(DEB_PKGS); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
-	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$(2)" ]; then command -v npm >/dev/null || missing="$$missing nodejs npm"; fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
@@ -102,6 +106,13 @@ deps:
 	    exit 1; \
 	  fi; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(RUN_PKGS),)
+
+test-deps:
+	$(call install_missing,$(RUN_PKGS) $(TEST_PKGS),npm)
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -114,7 +125,7 @@ stop:
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory all units tests/browser/node_modules/.package-lock.json
 	cmake -S tests -B $(BUILD)/ctest -DROOT=$(CURDIR) >/dev/null
 	ctest --test-dir $(BUILD)/ctest --output-on-failure $(CTEST_ARGS)
@@ -126,7 +137,7 @@ check: test
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = request form json key
 
-fuzz: deps
+fuzz: test-deps
 	@$(MAKE) --no-print-directory FUZZ=1 CC=clang BUILD=build/fuzz BIN=build/fuzz/todo.fcgi fuzzers
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus/$$t; \
@@ -144,12 +155,12 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBOBJS) $(BUILD)/flags
 
 # The benchmark (tests/bench/bench.sh): the product against nginx alone and a
 # bare FastCGI responder, interleaved; QUICK=1 for a few-second smoke run.
-bench: deps
+bench: test-deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	QUICK=$(QUICK) bash tests/bench/bench.sh
 
 # The long soak: 60 s of mixed traffic (make test runs 10 s of it).
-soak: deps
+soak: test-deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	SOAK_SECONDS=$${SOAK_SECONDS:-60} bash tests/integration/soak.sh
 
