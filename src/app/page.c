@@ -28,9 +28,8 @@ new_key(char out[37])
 	uuid_unparse_lower(u, out);
 }
 
-/* Wraps rendered content in the layout and makes it the response. */
-static int
-page_finish(struct resp *r, int status, const char *title, const struct buf *content)
+int
+page_layout(struct resp *r, int status, const char *title, const struct buf *content)
 {
 	struct tmpl_var	 v[] = {
 		tmpl_var("title", title),
@@ -72,7 +71,7 @@ message(struct resp *r, int status, const char *heading, const char *text,
 	int		 rc = -1;
 
 	if (tmpl_render(&c, TMPL_MESSAGE, v, sizeof(v) / sizeof(v[0])) == 0)
-		rc = page_finish(r, status, heading, &c);
+		rc = page_layout(r, status, heading, &c);
 	buf_free(&c);
 	return rc;
 }
@@ -155,7 +154,7 @@ page_index(struct app *app, struct req *req, struct resp *r)
 	vars[4] = tmpl_raw("older", older.data != NULL ? older.data : "");
 	if (tmpl_render(&c, TMPL_INDEX, vars, 5) == -1)
 		goto out;
-	if ((rc = page_finish(r, 200, "Todos", &c)) == 0 && req->session == NULL) {
+	if ((rc = page_layout(r, 200, "Todos", &c)) == 0 && req->session == NULL) {
 		/* A browser's first visit: its session scopes the keys of its forms. */
 		new_key(key);
 		snprintf(r->set_cookie, sizeof(r->set_cookie), "%s", key);

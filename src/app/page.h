@@ -13,6 +13,12 @@ int	page_create(struct app *, struct req *, struct resp *);
 int	page_complete(struct app *, struct req *, struct resp *);
 int	page_delete(struct app *, struct req *, struct resp *);
 
+/*
+ * Makes resp an HTML page: content (HTML this program rendered or
+ * shipped) in the layout, under title (escaped). 0, or -1 when out of memory.
+ */
+int	page_layout(struct resp *, int status, const char *title, const struct buf *content);
+
 /* A page with a heading and a message, for errors. 0, or -1 when out of memory. */
 int	page_message(struct resp *, int status, const char *heading, const char *message);
 

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "app/api.h"
+#include "app/doc.h"
 #include "lib/clock.h"
 #include "http/http.h"
 #include "app/problem.h"
@@ -19,11 +20,13 @@ enum route {
 	ROUTE_TODO,
 	ROUTE_TODO_COMPLETE,
 	ROUTE_TODO_DELETE,
+	ROUTE_PROBLEM,
 	ROUTE__MAX
 };
 
 /*
- * The routes: a path pattern ({id} is a todo id), a handler per method,
+ * The routes: a path pattern ({id} is a todo id, {name} a word of
+ * lowercase letters, digits and dashes), a handler per method,
  * the handler for HTML form posts, and the Allow header for 405.
  */
 static const struct {
@@ -47,7 +50,18 @@ static const struct {
 	{ "/todos/{id}/complete", { 0 }, page_complete, "POST" },
 	/* ROUTE_TODO_DELETE: the page's delete button */
 	{ "/todos/{id}/delete", { 0 }, page_delete, "POST" },
+	/* ROUTE_PROBLEM: what a problem type means and what to do about it */
+	{ "/problems/{name}", { [METHOD_GET] = doc_problem }, NULL, "GET, HEAD" },
 };
+
+/* The length of the {name} segment at s: 1 to DOC_NAME_MAX of [a-z0-9-], else 0. */
+static size_t
+name_len(const char *s)
+{
+	size_t	 n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	return n <= DOC_NAME_MAX && s[n] == '\0' ? n : 0;
+}
 
 /* Matches path against pattern, setting *id for {id}: 1 on a match, else 0. */
 static int
@@ -61,6 +75,13 @@ match(const char *pattern, const char *path, int64_t *id)
 			if (valid_id(path, n, id) == -1)
 				return 0;
 			pattern += 4;
+			path += n;
+			continue;
+		}
+		if (strncmp(pattern, "{name}", 6) == 0) {
+			if ((n = name_len(path)) == 0)
+				return 0;
+			pattern += 6;
 			path += n;
 			continue;
 		}

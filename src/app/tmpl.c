@@ -79,16 +79,20 @@ bad:
 	return 0;
 }
 
-/* Reads a whole file of at most TMPL_FILE_MAX bytes; NULL with a message. */
+/*
+ * Reads a whole file of at most TMPL_FILE_MAX bytes; NULL with a message,
+ * except for a missing file when quiet_missing is set.
+ */
 static char *
-slurp(const char *path)
+slurp(const char *path, int quiet_missing)
 {
 	FILE	*f;
 	char	*s = NULL;
 	size_t	 n;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		if (!(quiet_missing && errno == ENOENT))
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return NULL;
 	}
 	if ((s = malloc(TMPL_FILE_MAX + 1)) == NULL)
@@ -115,12 +119,30 @@ tmpl_load(const char *dir)
 	tmpl_free();
 	for (i = 0; i < TMPL__MAX; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if ((tmpls[i].src = slurp(path)) == NULL || split(&tmpls[i], path) == -1) {
+		if ((tmpls[i].src = slurp(path, 0)) == NULL || split(&tmpls[i], path) == -1) {
 			tmpl_free();
 			return -1;
 		}
 	}
 	return 0;
+}
+
+enum tmpl_file_res
+tmpl_file(struct buf *out, const char *dir, const char *name)
+{
+	char		 path[4096];
+	char		*s;
+	enum tmpl_file_res rc = TMPL_FILE_OK;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return TMPL_FILE_ERROR;
+	errno = 0;
+	if ((s = slurp(path, 1)) == NULL)
+		return errno == ENOENT ? TMPL_FILE_MISSING : TMPL_FILE_ERROR;
+	if (buf_puts(out, s) == -1)
+		rc = TMPL_FILE_ERROR;
+	free(s);
+	return rc;
 }
 
 int

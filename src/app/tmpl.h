@@ -40,6 +40,19 @@ int	tmpl_load(const char *dir);
  */
 int	tmpl_render(struct buf *out, enum tmpl_id, const struct tmpl_var *, size_t);
 
+/*
+ * Appends the whole file dir/name (a file shipped with the templates, read
+ * as is, never rendered) to out: TMPL_FILE_OK, TMPL_FILE_MISSING when there
+ * is no such file, TMPL_FILE_ERROR (logged) when it cannot be read or out of
+ * memory. name comes from the program or is checked by the caller.
+ */
+enum tmpl_file_res {
+	TMPL_FILE_OK,
+	TMPL_FILE_MISSING,
+	TMPL_FILE_ERROR
+};
+enum tmpl_file_res	tmpl_file(struct buf *out, const char *dir, const char *name);
+
 void	tmpl_free(void);
 
 #endif

@@ -1,0 +1,51 @@
+#!/bin/bash
+# The API documents itself: every problem type the program can answer with
+# (found in its source, so a new type without a page fails here) has a page
+# at its type URI, and an unknown type is a 404.
+. "$(dirname "$0")/../lib.sh"
+stack_start
+
+# The string literals of each problem_set() call's type argument.
+types=$(perl -0777 -ne 'while (/\bproblem_set\(\s*[^,]+,\s*[^,]+,\s*((?:[^,"]|"[^"]*")+),/g) {
+        my $t = $1; print "$1\n" while $t =~ /"([a-z0-9-]+)"/g }' \
+    $(find "$ROOT/src" -name '*.c') | sort -u)
+n=$(printf '%s\n' "$types" | grep -c .)
+[ "$n" -ge 15 ] || fail "only $n problem types found in the source: $types"
+CHECKS=$((CHECKS + 1))
+
+for t in $types; do
+    req GET "/problems/$t"
+    assert_status 200 "/problems/$t"
+    assert_eq "$(header Content-Type)" "text/html; charset=utf-8" "/problems/$t: Content-Type"
+    assert_contains "$BODY" '<html lang="en">' "/problems/$t: lang"
+    title=$(printf '%s' "$BODY" | sed -n 's|.*<title>\(.*\)</title>.*|\1|p')
+    assert_ne "$title" "" "/problems/$t: title"
+    h1=$(printf '%s' "$BODY" | sed -n 's|.*<h1>\(.*\)</h1>.*|\1|p')
+    assert_eq "$h1" "$title" "/problems/$t: main heading"
+    assert_contains "$BODY" "<code>/problems/$t</code>" "/problems/$t: names its type"
+    assert_contains "$BODY" "What to do" "/problems/$t: says what to do"
+done
+
+# The type URI in a real problem answer is the page's address.
+req POST /todos -H 'Content-Type: application/json' -d '{"title":'
+assert_status 400 "malformed JSON"
+type=$(jget "$BODY" '$.type')
+req GET "$type"
+assert_status 200 "the type of a real answer resolves"
+
+req HEAD /problems/validation
+assert_status 200 "HEAD of a problem page"
+assert_eq "$(header Content-Type)" "text/html; charset=utf-8" "HEAD of a problem page: Content-Type"
+
+for p in /problems/no-such-problem /problems/Validation /problems/validation.html \
+    /problems/ /problems/%2e%2e%2fopenapi /problems/validation/x \
+    "/problems/$(printf 'a%.0s' $(seq 49))"; do
+    req GET "$p" --path-as-is
+    assert_status 404 "$p"
+done
+req GET /problems/no-such-problem
+assert_eq "$(header Content-Type)" "text/html; charset=utf-8" "unknown problem page: Content-Type"
+req POST /problems/validation -H 'Content-Type: application/json' -d '{}'
+assert_status 405 "POST to a problem page"
+
+pass
