@@ -60,7 +60,7 @@ UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
 TOOLS    = $(BUILD)/freeport $(BUILD)/fcgi_bare
 
-.PHONY: all deps test-deps run stop test check clean soak fuzz fuzzers bench
+.PHONY: all deps test-deps run stop test check clean soak fuzz fuzzers bench docs
 
 all: $(BIN)
 
@@ -125,8 +125,19 @@ stop:
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 
+# The API test's OpenAPI validator, ajv and ajv-formats, from npm (tests/api).
+tests/api/node_modules/.package-lock.json: tests/api/package.json tests/api/package-lock.json
+	cd tests/api && npm ci --no-audit --no-fund
+
+# The /docs page, made from the API's description (checked by tests/api).
+docs: templates/docs.html
+
+templates/docs.html: templates/openapi.json tools/docs_html.mjs
+	node tools/docs_html.mjs > $@.tmp && mv $@.tmp $@
+
 test: test-deps
-	@$(MAKE) --no-print-directory all units tests/browser/node_modules/.package-lock.json
+	@$(MAKE) --no-print-directory all units tests/browser/node_modules/.package-lock.json \
+	    tests/api/node_modules/.package-lock.json
 	cmake -S tests -B $(BUILD)/ctest -DROOT=$(CURDIR) >/dev/null
 	ctest --test-dir $(BUILD)/ctest --output-on-failure $(CTEST_ARGS)
 

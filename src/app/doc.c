@@ -22,6 +22,35 @@ read_file(const struct app *app, const char *name, struct buf *body)
 	}
 }
 
+int
+doc_openapi(struct app *app, struct req *req, struct resp *r)
+{
+	(void)req;
+	http_resp_reset(r);
+	if (read_file(app, "openapi.json", &r->body) != 0) {
+		fprintf(stderr, "%s/openapi.json: not served\n", app->cfg->templates);
+		return -1;
+	}
+	r->status = 200;
+	r->ctype = CTYPE_JSON_STR;
+	return 0;
+}
+
+int
+doc_page(struct app *app, struct req *req, struct resp *r)
+{
+	struct buf	 c = { 0 };
+	int		 rc = -1;
+
+	(void)req;
+	if (read_file(app, "docs.html", &c) != 0)
+		fprintf(stderr, "%s/docs.html: not served\n", app->cfg->templates);
+	else if ((rc = page_layout(r, 200, "Todo API", &c)) == 0)
+		r->link = DOC_SERVICE_DESC;
+	buf_free(&c);
+	return rc;
+}
+
 /*
  * The text of the page's first <h1> as its title, into out (cap bytes),
  * or fallback when there is none. Pages keep their heading plain text.

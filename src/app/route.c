@@ -21,6 +21,8 @@ enum route {
 	ROUTE_TODO_COMPLETE,
 	ROUTE_TODO_DELETE,
 	ROUTE_PROBLEM,
+	ROUTE_OPENAPI,
+	ROUTE_DOCS,
 	ROUTE__MAX
 };
 
@@ -52,6 +54,10 @@ static const struct {
 	{ "/todos/{id}/delete", { 0 }, page_delete, "POST" },
 	/* ROUTE_PROBLEM: what a problem type means and what to do about it */
 	{ "/problems/{name}", { [METHOD_GET] = doc_problem }, NULL, "GET, HEAD" },
+	/* ROUTE_OPENAPI: the API's description, OpenAPI 3.1 */
+	{ "/openapi.json", { [METHOD_GET] = doc_openapi }, NULL, "GET, HEAD" },
+	/* ROUTE_DOCS: the description as a page for people */
+	{ "/docs", { [METHOD_GET] = doc_page }, NULL, "GET, HEAD" },
 };
 
 /* The length of the {name} segment at s: 1 to DOC_NAME_MAX of [a-z0-9-], else 0. */
@@ -233,6 +239,10 @@ route_serve(struct app *app, struct io *io)
 		http_resp_reset(&r);
 		r.status = 500;
 	}
+	/* Every JSON answer, problems included, says where the API is described. */
+	if (r.ctype != NULL && (strcmp(r.ctype, CTYPE_JSON_STR) == 0 ||
+	    strcmp(r.ctype, CTYPE_PROBLEM_STR) == 0))
+		r.link = DOC_SERVICE_DESC;
 	if (http_write(io, &req, &r) == -1)
 		fprintf(stderr, "%s: client went away\n", req.path != NULL ? req.path : "?");
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -63,6 +63,7 @@ struct resp {
 	char		 location[96];
 	char		 etag[48];
 	const char	*allow;		/* static string, for 405 */
+	const char	*link;		/* static string, a Link header, or NULL */
 	int		 retry_after;	/* seconds, 0 for none */
 	int		 replayed;	/* adds Idempotent-Replayed: true */
 	char		 set_cookie[96];	/* a new session cookie's value; never replayed */
