@@ -164,13 +164,7 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	int		 rc = -1, looked = 0;
 	enum idem_res	 res;
 
-	if (kind != OP_DELETE && req->ctype != CTYPE_JSON &&
-	    !(kind == OP_PATCH && req->ctype == CTYPE_MERGE_PATCH)) {
-		rc = problem_set(r, 415, "unsupported-media-type", NULL,
-		    kind == OP_PATCH ? "Send application/merge-patch+json or application/json." :
-		    "Send application/json.", NULL);
-		goto out;
-	}
+	/* The body's media type and the query were checked at the edge (route.c). */
 	if (req->idem_key != NULL) {
 		if (idem_key_parse(req->idem_key, key) == -1) {
 			rc = problem_set(r, 400, "invalid-idempotency-key", NULL,

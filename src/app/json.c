@@ -172,8 +172,8 @@ json_todo_parse(const char *body, size_t len, enum todo_mode mode,
 			in->set |= FIELD_BIT(f);
 			continue;
 		case FIELD__MAX:
-			res = invalid(err, NULL, "the body has a member that is not "
-			    "title, description or is_completed");
+			valid_unknown_member(err, name, strlen(name));
+			res = JSON_INVALID;
 			goto out;
 		}
 		rc = valid_set_string(in, f, json_object_get_string(v),

@@ -60,6 +60,51 @@ static const struct {
 	{ "/docs", { [METHOD_GET] = doc_page }, NULL, "GET, HEAD" },
 };
 
+/*
+ * What each API handler takes: its query parameters, and the media types
+ * its body may be sent as (0: it reads no body). They are checked here,
+ * before it runs, so that it sees only input it takes. A handler not
+ * listed (the pages) is not checked: a page ignores a query parameter it
+ * does not know, as browsers and links expect.
+ */
+static const struct {
+	handler		 h;
+	enum query_set	 query;
+	unsigned	 bodies;
+} api_inputs[] = {
+	{ api_health, QUERY_NONE, 0 },
+	{ api_list, QUERY_LIST, 0 },
+	{ api_create, QUERY_NONE, CTYPE_BIT(CTYPE_JSON) },
+	{ api_get, QUERY_NONE, 0 },
+	{ api_replace, QUERY_NONE, CTYPE_BIT(CTYPE_JSON) },
+	{ api_patch, QUERY_NONE, CTYPE_BIT(CTYPE_JSON) | CTYPE_BIT(CTYPE_MERGE_PATCH) },
+	{ api_delete, QUERY_NONE, 0 },
+};
+
+/*
+ * Checks req against what API handler h takes: 0 when h may run (or is no
+ * API handler); 1 when r is its refusal, 415 or 422; -1 out of memory.
+ */
+static int
+api_input_refused(handler h, const struct req *req, struct resp *r)
+{
+	struct verr	 err;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(api_inputs) / sizeof(api_inputs[0]); i++)
+		if (api_inputs[i].h == h)
+			break;
+	if (i == sizeof(api_inputs) / sizeof(api_inputs[0]))
+		return 0;
+	if (valid_query(req->query, api_inputs[i].query, &err) == -1)
+		return problem_set(r, 422, "validation", NULL, err.msg, err.field) == -1 ? -1 : 1;
+	if (api_inputs[i].bodies != 0 && valid_media(req->ctype, req->content_type,
+	    req->body.data, req->body.len, api_inputs[i].bodies, &err) == -1)
+		return problem_set(r, 415, "unsupported-media-type", NULL, err.msg,
+		    NULL) == -1 ? -1 : 1;
+	return 0;
+}
+
 /* The length of the {name} segment at s: 1 to DOC_NAME_MAX of [a-z0-9-], else 0. */
 static size_t
 name_len(const char *s)
@@ -136,7 +181,14 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 	if ((i = route_find(req->path, &req->id)) == -1)
 		return problem_set(r, 404, "not-found", NULL,
 		    "There is nothing at this path.", NULL);
-	if (req->method == METHOD_POST && req->ctype == CTYPE_FORM && routes[i].form != NULL) {
+	/*
+	 * A form post goes to the page, unless its body looks like JSON where
+	 * the API takes JSON: a client that meant JSON (curl -d sends a form)
+	 * is told to say so.
+	 */
+	if (req->method == METHOD_POST && req->ctype == CTYPE_FORM && routes[i].form != NULL &&
+	    !(routes[i].h[METHOD_POST] != NULL &&
+	    valid_looks_json(req->body.data, req->body.len))) {
 		if (cross_site(req))
 			return page_message(r, 403, "Not allowed",
 			    "This form was sent from another site, so nothing was changed.");
@@ -144,14 +196,23 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 	}
 	else if (req->method < METHOD__MAX)
 		h = routes[i].h[req->method];
-	if (h == NULL && req->method == METHOD_POST && routes[i].form != NULL)
-		return problem_set(r, 415, "unsupported-media-type", NULL,
-		    "Send application/x-www-form-urlencoded.", NULL);
+	if (h == NULL && req->method == METHOD_POST && routes[i].form != NULL) {
+		struct verr	 err;
+
+		valid_media(req->ctype, req->content_type, NULL, 0, CTYPE_BIT(CTYPE_FORM), &err);
+		return problem_set(r, 415, "unsupported-media-type", NULL, err.msg, NULL);
+	}
 	if (h == NULL) {
 		if (problem_set(r, 405, "method-not-allowed", NULL,
 		    "This method is not allowed here.", NULL) == -1)
 			return -1;
 		r->allow = routes[i].allow;
+		return 0;
+	}
+	switch (api_input_refused(h, req, r)) {
+	case -1:
+		return -1;
+	case 1:
 		return 0;
 	}
 	return h(app, req, r);

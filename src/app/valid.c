@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,5 +257,139 @@ valid_bool(const char *s, size_t len, int *out)
 			*out = words[i].value;
 			return 0;
 		}
+	return -1;
+}
+
+/*
+ * Copies the name a message repeats into err->name: at most VERR_NAME_MAX
+ * bytes, cut at a character's start and marked "..." when longer. With
+ * ascii set (a name as sent in a URL) a byte outside visible ASCII
+ * becomes '?'; else (valid UTF-8) only control characters do.
+ */
+static const char *
+name_copy(struct verr *err, const char *s, size_t len, int ascii)
+{
+	size_t	 n = len, i;
+
+	if (n > VERR_NAME_MAX) {
+		n = VERR_NAME_MAX;
+		while (n > 0 && !ascii && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)s[i];
+
+		err->name[i] = c < 0x20 || c == 0x7f || (ascii && c > 0x7e) ? '?' : (char)c;
+	}
+	memcpy(err->name + i, n < len ? "..." : "", n < len ? 4 : 1);
+	return err->name;
+}
+
+/* The parameters each query set takes, and how a message says so. */
+static const struct {
+	const char	*names[3];	/* NULL-terminated */
+	const char	*takes;
+} query_sets[QUERY__MAX] = {
+	{ { NULL }, "takes no query parameters" },		/* QUERY_NONE */
+	{ { "limit", "cursor", NULL }, "takes limit and cursor" },	/* QUERY_LIST */
+};
+
+int
+valid_query(const char *query, enum query_set set, struct verr *err)
+{
+	const char *const	*name;
+	const char		*p = query;
+	size_t			 n, len;
+
+	while (p != NULL && *p != '\0') {
+		len = strcspn(p, "&");
+		n = strcspn(p, "=&");
+		for (name = query_sets[set].names; len > 0 && *name != NULL; name++)
+			if (strlen(*name) == n && memcmp(*name, p, n) == 0)
+				break;
+		if (len > 0 && *name == NULL) {
+			err->field = n > 0 ? name_copy(err, p, n, 1) : NULL;
+			err->msg = err->text;
+			if (n > 0)
+				snprintf(err->text, sizeof(err->text),
+				    "Unknown query parameter %s; this endpoint %s.",
+				    err->name, query_sets[set].takes);
+			else
+				snprintf(err->text, sizeof(err->text),
+				    "A query parameter has no name; this endpoint %s.",
+				    query_sets[set].takes);
+			return -1;
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return 0;
+}
+
+void
+valid_unknown_member(struct verr *err, const char *name, size_t len)
+{
+	err->field = name_copy(err, name, len, 0);
+	err->msg = err->text;
+	snprintf(err->text, sizeof(err->text), "Unknown member '%s'; a todo has %s, %s and %s.",
+	    err->name, names[FIELD_TITLE], names[FIELD_DESCRIPTION], names[FIELD_IS_COMPLETED]);
+}
+
+int
+valid_looks_json(const char *s, size_t len)
+{
+	size_t	 i = 0;
+
+	while (i < len && is_space(s[i]))
+		i++;
+	return i < len && (s[i] == '{' || s[i] == '[');
+}
+
+/* The media types a body may be sent as, by the wire names of enum ctype. */
+static const char *const media_names[] = {
+	[CTYPE_JSON] = "application/json",
+	[CTYPE_MERGE_PATCH] = "application/merge-patch+json",
+	[CTYPE_FORM] = "application/x-www-form-urlencoded",
+};
+
+int
+valid_media(enum ctype got, const char *sent, const char *body, size_t len,
+    unsigned accepted, struct verr *err)
+{
+	char	 want[128];
+	size_t	 i, w = 0, n;
+	int	 looks;
+
+	if (accepted & CTYPE_BIT(got))
+		return 0;
+	want[0] = '\0';
+	for (i = 0; i < sizeof(media_names) / sizeof(media_names[0]); i++)
+		if (media_names[i] != NULL && (accepted & CTYPE_BIT(i)))
+			w += (size_t)snprintf(want + w, sizeof(want) - w, "%s%s",
+			    w > 0 ? " or " : "", media_names[i]);
+	/* JSON sent as a form, or with no type, by a client that meant JSON. */
+	looks = (accepted & CTYPE_BIT(CTYPE_JSON)) && body != NULL && valid_looks_json(body, len);
+	err->field = NULL;
+	err->msg = err->text;
+	if (got == CTYPE_NONE || sent == NULL) {
+		snprintf(err->text, sizeof(err->text), looks ?
+		    "The body looks like JSON but the request has no Content-Type; "
+		    "send Content-Type: %s." :
+		    "The request has no Content-Type; send Content-Type: %s.",
+		    looks ? media_names[CTYPE_JSON] : want);
+		return -1;
+	}
+	while (*sent == ' ' || *sent == '\t')
+		sent++;
+	n = strcspn(sent, "; \t");
+	name_copy(err, sent, n, 1);
+	if (looks)
+		snprintf(err->text, sizeof(err->text), "The body looks like JSON but "
+		    "Content-Type is %s; send Content-Type: %s.", err->name,
+		    media_names[CTYPE_JSON]);
+	else
+		snprintf(err->text, sizeof(err->text), "Content-Type %s is not accepted "
+		    "here; send Content-Type: %s.", err->name, want);
 	return -1;
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/http.h"
 #include "store/todo.h"
 
 /*
@@ -32,11 +33,30 @@ enum todo_mode {
 	MODE_PATCH
 };
 
-/* A validation failure: the field it concerns and a message for people. */
+/* The longest offending name a message repeats; longer ones are cut. */
+#define VERR_NAME_MAX	64
+
+/*
+ * A validation failure: the field it concerns and a message for people.
+ * Both point at static strings, or into the struct itself when they
+ * repeat what the client sent.
+ */
 struct verr {
 	const char	*field;	/* field name, or NULL when about the whole body */
-	const char	*msg;	/* static string */
+	const char	*msg;
+	char		 name[VERR_NAME_MAX + 4];
+	char		 text[256];
 };
+
+/* The query parameters an API request takes. */
+enum query_set {
+	QUERY_NONE,	/* none */
+	QUERY_LIST,	/* a list: limit and cursor */
+	QUERY__MAX
+};
+
+/* A set of media types a body may be sent as: bits of enum ctype. */
+#define CTYPE_BIT(c)	(1u << (c))
 
 /* The wire name of a field ("title", ...). */
 const char	*valid_field_name(enum field);
@@ -83,6 +103,26 @@ int		 valid_limit(const char *s, size_t len, unsigned *out);
 
 /* Parses a cursor (an opaque string the list returned; a positive id): 0 or -1. */
 int		 valid_cursor(const char *s, size_t len, int64_t *out);
+
+/*
+ * Checks that a query string (raw, as sent) names no parameter but those
+ * of set: 0, or -1 with err naming the first other one, as sent.
+ */
+int		 valid_query(const char *query, enum query_set, struct verr *);
+
+/* Fills err for a body member that is not a field of a todo. */
+void		 valid_unknown_member(struct verr *, const char *name, size_t len);
+
+/* 1 when the first byte of s that is not white space is { or [. */
+int		 valid_looks_json(const char *s, size_t len);
+
+/*
+ * Checks a body's media type (got, and the Content-Type as sent, or NULL)
+ * against those accepted (CTYPE_BIT()s): 0, or -1 with err saying what to
+ * send instead, and that the body looks like JSON when it does.
+ */
+int		 valid_media(enum ctype got, const char *sent, const char *body, size_t len,
+		    unsigned accepted, struct verr *);
 
 /* Parses a form boolean: "1", "true", "on" are true; "0", "false", "off" false: 0 or -1. */
 int		 valid_bool(const char *s, size_t len, int *out);

@@ -272,6 +272,7 @@ http_read(struct io *io, struct req *r)
 		return HTTP_NOMEM;
 	r->query = v[P_QUERY_STRING] != NULL ? v[P_QUERY_STRING] : "";
 	r->ctype = ctype_parse(v[P_CONTENT_TYPE]);
+	r->content_type = v[P_CONTENT_TYPE];
 	r->idem_key = v[P_IDEMPOTENCY_KEY];
 	r->if_match = v[P_IF_MATCH];
 	r->bearer = bearer_token(v[P_AUTHORIZATION]);

@@ -38,6 +38,7 @@ struct req {
 	const char	*path;		/* without the query string */
 	const char	*query;		/* "" when none */
 	enum ctype	 ctype;
+	const char	*content_type;	/* Content-Type as sent, or NULL */
 	const char	*idem_key;	/* raw Idempotency-Key header, or NULL */
 	const char	*if_match;	/* raw If-Match header, or NULL */
 	const char	*bearer;	/* the token of Authorization: Bearer, or NULL */

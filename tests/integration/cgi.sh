@@ -4,9 +4,11 @@
 
 # cgi METHOD URI [BODY [KEY]]: runs one request; output in $T/out.
 cgi() {
-    local body=${3:-} key=${4:-}
+    local body=${3:-} key=${4:-} query=
+    # As a server sets it: what follows '?', else empty.
+    case $2 in *\?*) query=${2#*\?} ;; esac
     printf %s "$body" | env -i PATH="$PATH" TODO_DB="$DB" REQUEST_METHOD="$1" \
-        REQUEST_URI="$2" QUERY_STRING="${2#*\?}" CONTENT_TYPE=application/json \
+        REQUEST_URI="$2" QUERY_STRING="$query" CONTENT_TYPE=application/json \
         CONTENT_LENGTH=${#body} ${key:+HTTP_IDEMPOTENCY_KEY="$key"} \
         "$BIN" > "$T/out"
     STATUS=$(head -1 "$T/out" | tr -d '\r')

@@ -99,5 +99,60 @@ main(void)
 	CHECK(valid_bool("on", 2, &b) == 0 && b == 1);
 	CHECK(valid_bool("false", 5, &b) == 0 && b == 0);
 	CHECK(valid_bool("yes", 3, &b) == -1);
+
+	/* Query parameters: a list takes limit and cursor, anything else none. */
+	CHECK(valid_query("", QUERY_NONE, &err) == 0);
+	CHECK(valid_query("limit=5&cursor=9&&", QUERY_LIST, &err) == 0);
+	CHECK(valid_query("limit=5&is_completed=true", QUERY_LIST, &err) == -1);
+	CHECK_STR(err.field, "is_completed");
+	CHECK_STR(err.msg, "Unknown query parameter is_completed; this endpoint takes limit and cursor.");
+	CHECK(valid_query("limit=5", QUERY_NONE, &err) == -1);
+	CHECK_STR(err.field, "limit");
+	CHECK_STR(err.msg, "Unknown query parameter limit; this endpoint takes no query parameters.");
+	CHECK(valid_query("lim%69t=5", QUERY_LIST, &err) == -1);	/* as sent, not decoded */
+	CHECK_STR(err.field, "lim%69t");
+	CHECK(valid_query("flag", QUERY_LIST, &err) == -1);
+	CHECK_STR(err.field, "flag");
+	CHECK(valid_query("=5", QUERY_LIST, &err) == -1);
+	CHECK(err.field == NULL);
+	CHECK(valid_query("a\x01\xff=1", QUERY_NONE, &err) == -1);
+	CHECK_STR(err.field, "a??");
+	memset(big, 'q', 100);
+	big[100] = '\0';
+	CHECK(valid_query(big, QUERY_NONE, &err) == -1);
+	CHECK_INT(strlen(err.field), VERR_NAME_MAX + 3);
+	CHECK(strcmp(err.field + VERR_NAME_MAX, "...") == 0);
+
+	/* Body members a todo does not have, named; long ones cut at a character. */
+	valid_unknown_member(&err, "colour", 6);
+	CHECK_STR(err.field, "colour");
+	CHECK_STR(err.msg, "Unknown member 'colour'; a todo has title, description and is_completed.");
+	big[0] = 'a';
+	for (i = 0; i < 40; i++)
+		memcpy(big + 1 + 2 * i, "\xc3\xa9", 2);
+	valid_unknown_member(&err, big, 81);
+	CHECK(valid_utf8(err.field, strlen(err.field)));
+	CHECK_INT(strlen(err.field), VERR_NAME_MAX - 1 + 3);
+
+	/* Media types, and bodies that look like JSON. */
+	CHECK(valid_looks_json(" \n{\"a\":1}", 10) == 1);
+	CHECK(valid_looks_json("[1]", 3) == 1);
+	CHECK(valid_looks_json("title=%7B", 9) == 0);
+	CHECK(valid_looks_json("  ", 2) == 0);
+	CHECK(valid_media(CTYPE_JSON, "application/json", "{}", 2, CTYPE_BIT(CTYPE_JSON), &err) == 0);
+	CHECK(valid_media(CTYPE_FORM, "application/x-www-form-urlencoded", "{\"title\":\"x\"}", 13,
+	    CTYPE_BIT(CTYPE_JSON), &err) == -1);
+	CHECK_STR(err.msg, "The body looks like JSON but Content-Type is "
+	    "application/x-www-form-urlencoded; send Content-Type: application/json.");
+	CHECK(valid_media(CTYPE_NONE, NULL, "{}", 2, CTYPE_BIT(CTYPE_JSON), &err) == -1);
+	CHECK_STR(err.msg, "The body looks like JSON but the request has no Content-Type; "
+	    "send Content-Type: application/json.");
+	CHECK(valid_media(CTYPE_OTHER, "text/plain; charset=utf-8", "x", 1,
+	    CTYPE_BIT(CTYPE_JSON) | CTYPE_BIT(CTYPE_MERGE_PATCH), &err) == -1);
+	CHECK_STR(err.msg, "Content-Type text/plain is not accepted here; send Content-Type: "
+	    "application/json or application/merge-patch+json.");
+	CHECK(valid_media(CTYPE_JSON, "application/json", "{}", 2, CTYPE_BIT(CTYPE_FORM), &err) == -1);
+	CHECK_STR(err.msg, "Content-Type application/json is not accepted here; send "
+	    "Content-Type: application/x-www-form-urlencoded.");
 	CHECK_DONE();
 }
