@@ -100,7 +100,14 @@ configure(int argc, char *argv[], struct config *cfg)
 	sync = getenv("TODO_SYNC");
 	cfg->store.busy_ms = 5000;
 
-	while ((c = getopt_long(argc, argv, "d:s:w:t:kT:S:h", opts, NULL)) != -1)
+	/*
+	 * Run as CGI, the settings come from the environment: the arguments are
+	 * a query string without '=' that the server split into words (CGI's
+	 * old ISINDEX rule, which Apache follows), not flags.
+	 */
+	if (getenv("GATEWAY_INTERFACE") != NULL)
+		optind = argc;
+	while (optind < argc && (c = getopt_long(argc, argv, "d:s:w:t:kT:S:h", opts, NULL)) != -1)
 		switch (c) {
 		case 'd': cfg->store.db = optarg; break;
 		case 's': cfg->socket = optarg; break;
