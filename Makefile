@@ -58,7 +58,7 @@ OBJS     = $(SRCS:src/%.c=$(OBJDIR)/%.o)
 LIBOBJS  = $(filter-out $(OBJDIR)/proc/main.o,$(OBJS))
 UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
-TOOLS    = $(BUILD)/freeport $(BUILD)/fcgi_bare
+TOOLS    = $(BUILD)/freeport $(BUILD)/halfclose $(BUILD)/fcgi_bare
 
 .PHONY: all deps test-deps run stop test check clean soak fuzz fuzzers bench docs
 
