@@ -79,20 +79,16 @@ bad:
 	return 0;
 }
 
-/*
- * Reads a whole file of at most TMPL_FILE_MAX bytes; NULL with a message,
- * except for a missing file when quiet_missing is set.
- */
+/* Reads a whole file of at most TMPL_FILE_MAX bytes; NULL with a message. */
 static char *
-slurp(const char *path, int quiet_missing)
+slurp(const char *path)
 {
 	FILE	*f;
 	char	*s = NULL;
 	size_t	 n;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		if (!(quiet_missing && errno == ENOENT))
-			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return NULL;
 	}
 	if ((s = malloc(TMPL_FILE_MAX + 1)) == NULL)
@@ -119,7 +115,7 @@ tmpl_load(const char *dir)
 	tmpl_free();
 	for (i = 0; i < TMPL__MAX; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if ((tmpls[i].src = slurp(path, 0)) == NULL || split(&tmpls[i], path) == -1) {
+		if ((tmpls[i].src = slurp(path)) == NULL || split(&tmpls[i], path) == -1) {
 			tmpl_free();
 			return -1;
 		}
@@ -130,18 +126,28 @@ tmpl_load(const char *dir)
 enum tmpl_file_res
 tmpl_file(struct buf *out, const char *dir, const char *name)
 {
-	char		 path[4096];
-	char		*s;
+	FILE		*f;
+	char		 path[4096], chunk[8192];
+	size_t		 n, total = 0;
 	enum tmpl_file_res rc = TMPL_FILE_OK;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return TMPL_FILE_ERROR;
-	errno = 0;
-	if ((s = slurp(path, 1)) == NULL)
-		return errno == ENOENT ? TMPL_FILE_MISSING : TMPL_FILE_ERROR;
-	if (buf_puts(out, s) == -1)
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return TMPL_FILE_MISSING;
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return TMPL_FILE_ERROR;
+	}
+	/* Straight into out, in chunks: no buffer the size of the cap. */
+	while (rc == TMPL_FILE_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if ((total += n) > TMPL_FILE_MAX || buf_append(out, chunk, n) == -1)
+			rc = TMPL_FILE_ERROR;
+	if (rc == TMPL_FILE_OK && ferror(f))
 		rc = TMPL_FILE_ERROR;
-	free(s);
+	if (rc != TMPL_FILE_OK)
+		fprintf(stderr, "%s: unreadable or larger than %u bytes\n", path, TMPL_FILE_MAX);
+	fclose(f);
 	return rc;
 }
 
