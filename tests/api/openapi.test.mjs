@@ -137,6 +137,9 @@ test('the docs page is made from this description and is up to date', async () =
 
 test('health, problem pages', async () => {
   await check(await call('GET', '/healthz'), ['/healthz', 'get'], 'GET /healthz');
+  const q = await check(await call('GET', '/healthz?verbose=1'), ['/healthz', 'get'], 'GET /healthz, a query');
+  assert.equal(q.status, 422);
+  assert.equal(q.json.field, 'verbose');
   await check(await call('GET', '/problems/validation'), ['/problems/{name}', 'get'], 'a problem page');
   await check(await call('GET', '/problems/no-such-thing'), ['/problems/{name}', 'get'], 'an unknown problem page');
 });
@@ -166,6 +169,8 @@ test('create, replay, mismatch and the create errors', async () => {
     [422, 'validation', { headers: J, body: '{"title":"   "}' }, 'title'],
     [422, 'validation', { headers: J, body: '{"title":"a","owner":"me"}' }],
     [413, 'body-too-large', { headers: J, body: `{"title":"${'a'.repeat(70000)}"}` }],
+    [415, 'unsupported-media-type', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '{"title":"a"}' }],
+    [415, 'unsupported-media-type', { body: '{"title":"a"}' }],
   ];
   for (const [status, type, req, field] of cases) {
     const r = await check(await call('POST', '/todos', req), P, `POST /todos, ${type}`);
@@ -205,6 +210,7 @@ test('read, replace, patch and delete, with If-Match, replays and their errors',
   assert.equal(got.status, 200);
   const etag = got.headers.get('etag');
   assert.equal((await check(await call('GET', '/todos/999999'), [T, 'get'], 'GET a missing todo')).status, 404);
+  assert.equal((await check(await call('GET', `${path}?fields=title`), [T, 'get'], 'GET, a query')).status, 422);
 
   const whole = JSON.stringify({ title: 'Walk the dog', description: 'twice', is_completed: false });
   const put = await check(await call('PUT', path, { headers: { ...J, 'If-Match': etag }, body: whole }), [T, 'put'], 'PUT with If-Match');
@@ -250,6 +256,7 @@ test('read, replace, patch and delete, with If-Match, replays and their errors',
     'DELETE, key of another path')).status, 422);
   assert.equal((await check(await call('DELETE', path, { headers: { 'Idempotency-Key': '' } }), [T, 'delete'],
     'DELETE, empty key')).status, 400);
+  assert.equal((await check(await call('DELETE', `${path}?force=1`), [T, 'delete'], 'DELETE, a query')).status, 422);
   assert.equal((await check(await call('GET', path), [T, 'get'], 'GET a deleted todo')).status, 404);
 });
 
