@@ -64,6 +64,10 @@ for p in /todos /todos/{id} /healthz /openapi.json /docs /problems/{name}; do
     assert_contains "$paths" "$p" "the description has $p"
 done
 
+req HEAD /openapi.json
+assert_status 200 "HEAD /openapi.json"
+assert_eq "$(header Content-Type)" application/json "HEAD /openapi.json: Content-Type"
+
 # Every JSON answer, problems included, links to it.
 req GET /healthz
 assert_eq "$(header Link)" '</openapi.json>; rel="service-desc"' "/healthz: Link"
