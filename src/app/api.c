@@ -130,16 +130,28 @@ api_outcome(enum idem_res res, int keyed, struct resp *r)
 		r->retry_after = 1;
 		return 0;
 	case IDEM_UNKNOWN:
-		if (problem_set(r, 503, "outcome-unknown", NULL, "The connection to the "
-		    "database was lost while the change was being committed, so it may or "
-		    "may not have been made. Retry with the same Idempotency-Key: the "
-		    "retry answers with the result of the first attempt, or makes the "
-		    "change once.", NULL) == -1)
+		/*
+		 * The commit was under way when the server lost sight of it (the
+		 * database connection or the writer was lost, or the wait for the
+		 * writer ran out): it may have been made. Only the key tells.
+		 */
+		if (problem_set(r, 503, "outcome-unknown", NULL, keyed ?
+		    "The server lost track of this change while it was being committed, "
+		    "so it may or may not have been made. Retry with the same "
+		    "Idempotency-Key: the retry answers with the result of the first "
+		    "attempt, or makes the change once." :
+		    "The server lost track of this change while it was being committed, "
+		    "so it may or may not have been made. This request had no "
+		    "Idempotency-Key, so a retry could make it twice: check the todos "
+		    "first, and send changes with an Idempotency-Key.", NULL) == -1)
 			return -1;
 		r->retry_after = 1;
 		return 0;
 	case IDEM_ERROR:
-		break;
+		/* A failure before the change, or one rolled back (idem.h). */
+		return problem_set(r, 500, "internal", NULL, "The server failed and "
+		    "this request changed nothing. Retry with the same Idempotency-Key.",
+		    NULL);
 	}
 	return -1;
 }

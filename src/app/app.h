@@ -13,6 +13,7 @@ struct config {
 	int		 workers;
 	int64_t		 key_ttl;	/* seconds */
 	int		 require_key;	/* POST without a key is refused */
+	int		 writer_wait_ms;	/* a worker's wait on the writer's answer */
 };
 
 struct recent;

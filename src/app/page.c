@@ -254,11 +254,15 @@ form_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
 		break;
 	case IDEM_UNKNOWN:
 		rc = page_message(r, 503, "Not sure it was saved",
-		    "The connection to the database was lost while saving. Submit the "
-		    "same form again: it is saved once, whether or not the first try was.");
+		    "The server lost track of this change while saving it, so it may or "
+		    "may not have been saved. Submit the same form again: it is saved "
+		    "once, whether or not the first try was.");
 		r->retry_after = 1;
 		break;
 	case IDEM_ERROR:
+		rc = page_message(r, 500, "Not saved",
+		    "Something went wrong on the server, and nothing was saved. "
+		    "Submit the form again.");
 		break;
 	}
 out:

@@ -293,9 +293,18 @@ route_serve(struct app *app, struct io *io)
 		rc = -1;
 		break;
 	}
-	if (rc == -1 && problem_set(&r, 500, "internal", NULL,
-	    "The server failed; nothing was changed. Retry with the same Idempotency-Key.",
-	    NULL) == -1) {
+	/*
+	 * A failure with no answer of its own (out of memory, mostly): it may
+	 * have come after a change was made, so it does not say "nothing was
+	 * changed". A form post, from a browser, gets a page.
+	 */
+	if (rc == -1 && (req.method == METHOD_POST && req.ctype == CTYPE_FORM ?
+	    page_message(&r, 500, "Something went wrong", "The server failed while "
+	    "handling this form. Submit the same form again: it is saved once, "
+	    "whether or not the first try was.") : problem_set(&r, 500, "internal",
+	    NULL, "The server failed while handling this request. If it was a change, "
+	    "retry with the same Idempotency-Key: the retry answers with the result "
+	    "of the first attempt, or makes the change once.", NULL)) == -1) {
 		/* Out of memory even for the error: a bare status. */
 		http_resp_reset(&r);
 		r.status = 500;

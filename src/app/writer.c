@@ -71,8 +71,9 @@ answer_read(const char *msg, size_t n, struct resp *r)
 	r->location[sizeof(r->location) - 1] = '\0';
 	memcpy(r->etag, a.etag, sizeof(r->etag));
 	r->etag[sizeof(r->etag) - 1] = '\0';
+	/* The operation has run: its answer lost here is not "nothing changed". */
 	if (buf_append(&r->body, msg + sizeof(a), n - sizeof(a)) == -1)
-		return IDEM_ERROR;
+		return IDEM_UNKNOWN;
 	return (enum idem_res)a.res;
 }
 
@@ -161,35 +162,40 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 	mh.msg_iov = iov;
 	mh.msg_iovlen = n;
 	while (sendmsg(l->fd, &mh, MSG_NOSIGNAL) == -1)
-		if (errno != EINTR) {
+		if ((rc = errno) != EINTR) {
 			perror("sending to the writer");
-			return IDEM_ERROR;
+			/* A writer that has stopped: the master starts another. */
+			return rc == EPIPE || rc == ECONNRESET || rc == ENOTCONN ?
+			    IDEM_DOWN : IDEM_ERROR;
 		}
 
+	/* From here on the writer may run the operation: no answer is not "not done". */
 	if (l->wait != NULL) {
 		const char	*m;
 		size_t		 len;
 
 		if (l->wait(l->wait_arg, h.seq, &m, &len) == -1) {
-			fprintf(stderr, "%s %s: no answer from the writer\n", iop->method, iop->path);
-			return IDEM_ERROR;
+			fprintf(stderr, "%s %s: no answer from the writer; outcome unknown\n",
+			    iop->method, iop->path);
+			return IDEM_UNKNOWN;
 		}
 		return answer_read(m, len, r);
 	}
 
-	deadline = clock_mono_ms() + WRITER_WAIT_MS;
+	deadline = clock_mono_ms() + (l->wait_ms > 0 ? l->wait_ms : WRITER_WAIT_MS);
 	for (;;) {
 		if ((rc = link_read(l, msg, 0, &got, &seq)) == -1) {
-			fprintf(stderr, "%s %s: the writer stopped before it answered\n",
-			    iop->method, iop->path);
-			return IDEM_ERROR;
+			fprintf(stderr, "%s %s: the writer stopped before it answered; "
+			    "outcome unknown\n", iop->method, iop->path);
+			return IDEM_UNKNOWN;
 		}
 		if (rc == 0) {
 			/* A second without an answer. */
 			if (clock_mono_ms() < deadline)
 				continue;
-			fprintf(stderr, "%s %s: the writer did not answer\n", iop->method, iop->path);
-			return IDEM_ERROR;
+			fprintf(stderr, "%s %s: the writer did not answer in time; outcome unknown\n",
+			    iop->method, iop->path);
+			return IDEM_UNKNOWN;
 		}
 		/* An answer to an operation this worker gave up on, or to its predecessor's. */
 		if (seq != l->seq)

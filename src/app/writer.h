@@ -38,10 +38,18 @@ struct writer_link {
 	int		 timed;		/* its receive timeout is set */
 	writer_wait_fn	 wait;		/* NULL: wait in a blocking read of fd */
 	void		*wait_arg;
+	int		 wait_ms;	/* the longest wait for an answer; 0: WRITER_WAIT_MS */
 };
 
-/* The longest a worker waits for an answer; the writer answers BUSY well before. */
-#define WRITER_WAIT_MS	60000
+/*
+ * The longest a worker waits for an answer by default (TODO_WRITER_WAIT_MS
+ * sets another). The writer answers BUSY well before; the bound stays below
+ * the front end's own wait on the program (nginx's fastcgi_read_timeout and
+ * Apache's ProxyTimeout, 60 s by default), so a change given up on is
+ * answered 503 outcome-unknown by the program, not 504 by the front end.
+ */
+#define WRITER_WAIT_MS		30000
+#define WRITER_WAIT_MS_MAX	55000
 
 /* The largest message either way. */
 #define WRITER_MSG_MAX	(256u * 1024)
@@ -68,9 +76,11 @@ enum idem_res	writer_change(struct app *, const struct idem_op *, struct op *,
 /*
  * Sends op to the writer and waits for its answer in resp, through
  * link->wait when set. Only the writer holds the other end of the socket,
- * so its end shows when it has stopped. IDEM_ERROR when it stops
- * meanwhile: the operation may or may not have run, which a retry with
- * the same key settles.
+ * so its end shows when it has stopped. IDEM_UNKNOWN when the operation
+ * was sent and no answer came (the writer stopped, or the wait ran out):
+ * it may or may not have run, which a retry with the same key settles.
+ * IDEM_DOWN when the writer is gone before it is sent, IDEM_ERROR when it
+ * could not be sent otherwise: then nothing was done.
  */
 enum idem_res	writer_call(struct writer_link *, const struct idem_op *, const struct op *,
 		    struct resp *);

@@ -80,7 +80,7 @@ configure(int argc, char *argv[], struct config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*workers, *ttl, *req, *sync;
+	const char	*workers, *ttl, *req, *sync, *wait;
 	long long	 v;
 	long		 cpus;
 	int		 c;
@@ -98,6 +98,7 @@ configure(int argc, char *argv[], struct config *cfg)
 	ttl = getenv("TODO_KEY_TTL");
 	req = getenv("TODO_REQUIRE_KEY");
 	sync = getenv("TODO_SYNC");
+	wait = getenv("TODO_WRITER_WAIT_MS");
 	cfg->store.busy_ms = 5000;
 
 	/*
@@ -160,6 +161,14 @@ configure(int argc, char *argv[], struct config *cfg)
 			return -1;
 		}
 		cfg->require_key = req[0] == '1';
+	}
+	cfg->writer_wait_ms = WRITER_WAIT_MS;
+	if (wait != NULL && *wait != '\0') {
+		if (number(wait, 100, WRITER_WAIT_MS_MAX, &v) == -1) {
+			fprintf(stderr, "TODO_WRITER_WAIT_MS must be 100 to %d\n", WRITER_WAIT_MS_MAX);
+			return -1;
+		}
+		cfg->writer_wait_ms = (int)v;
 	}
 	cfg->store.sync = STORE_SYNC_GROUP;
 	if (sync != NULL && *sync != '\0') {
@@ -233,7 +242,7 @@ struct procs {
 static int
 worker(const struct config *cfg, int sock, struct procs *p, int slot)
 {
-	struct writer_link	 link = { p->links[slot][0], 0, 0, NULL, NULL };
+	struct writer_link	 link = { p->links[slot][0], 0, 0, NULL, NULL, cfg->writer_wait_ms };
 	struct app		 app = { cfg, NULL, p->writer_used ? &link : NULL, p->recent };
 	struct timespec		 ts;
 	int			 i, rc;
@@ -316,6 +325,8 @@ writer_start(const struct config *cfg, int sock, struct procs *p)
 	p->writer_started = time(NULL);
 	if ((p->writer = spawn(cfg, sock, p, -1)) == -1)
 		rc = -1;
+	else
+		fprintf(stderr, "writer %d started\n", (int)p->writer);
 	for (i = 0; i < cfg->workers; i++) {
 		close(p->links[i][1]);
 		p->links[i][1] = -1;

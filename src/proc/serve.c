@@ -132,7 +132,8 @@ co_wait(void *arg, uint64_t seq, const char **msg, size_t *n)
 		return -1;
 	s->state = SLOT_WAITING;
 	s->seq = seq;
-	s->deadline = clock_mono_ms() + WRITER_WAIT_MS;
+	s->deadline = clock_mono_ms() + (sc->app->writer->wait_ms > 0 ?
+	    sc->app->writer->wait_ms : WRITER_WAIT_MS);
 	s->msg = NULL;
 	sc->waiting++;
 	swapcontext(&s->ctx, &sc->main);

@@ -145,7 +145,10 @@ item_clear(struct item *it)
 	it->msg = NULL;
 }
 
-/* Every item of the batch fails alike. */
+/*
+ * Every item of the batch fails alike: rolled back (busy, or an error), or,
+ * for a commit that may stand (STORE_UNKNOWN), not known.
+ */
 static void
 batch_fail(struct item *items, int n, enum store_res rc)
 {
@@ -153,7 +156,8 @@ batch_fail(struct item *items, int n, enum store_res rc)
 
 	for (i = 0; i < n; i++) {
 		http_resp_reset(&items[i].r);
-		items[i].res = rc == STORE_BUSY ? IDEM_BUSY : IDEM_ERROR;
+		items[i].res = rc == STORE_BUSY ? IDEM_BUSY : rc == STORE_UNKNOWN ?
+		    IDEM_UNKNOWN : IDEM_ERROR;
 	}
 }
 

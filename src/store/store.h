@@ -24,7 +24,7 @@ enum store_res {
 	STORE_CONFLICT,	/* the row's version was not the one expected */
 	STORE_BUSY,	/* a lock was not had within the lock timeout */
 	STORE_DOWN,	/* the database cannot be reached now; nothing was done */
-	STORE_UNKNOWN,	/* the connection was lost in COMMIT: it may have committed */
+	STORE_UNKNOWN,	/* COMMIT's outcome is not known: it may have committed */
 	STORE_ERROR
 };
 
@@ -134,7 +134,8 @@ const char	*store_errmsg(struct store *);
  * Transactions: store_begin takes the write lock (STORE_BUSY when it is
  * not had), store_commit returns once the commit is as durable as the
  * engine makes it (STORE_UNKNOWN when it cannot tell whether it
- * committed), store_rollback ends one, whatever its state.
+ * committed, or whether its commit will last), store_rollback ends one,
+ * whatever its state.
  */
 enum store_res	 store_begin(struct store *);
 enum store_res	 store_commit(struct store *);

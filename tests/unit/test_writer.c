@@ -30,6 +30,7 @@
 static char			 path[64];
 static int			 links[LINKS][2];
 static volatile sig_atomic_t	 stop;
+static int			 call_wait_ms;	/* the calls' wait on an answer; 0: the default */
 
 static void
 on_term(int sig)
@@ -117,7 +118,7 @@ struct call {
 static pid_t
 call_fork(int i, const struct call *c, struct recent *hint)
 {
-	struct writer_link	 l = { links[i][0], 0, 0, NULL, NULL };
+	struct writer_link	 l = { links[i][0], 0, 0, NULL, NULL, call_wait_ms };
 	struct app		 app = { NULL, NULL, &l, hint };
 	struct todo_in		 in = { 0 };
 	struct idem_op		 iop = { 0 };
@@ -252,6 +253,28 @@ main(void)
 	}
 	writer_stop(w);
 
+	/*
+	 * A worker that gives up waiting cannot tell whether its operation ran:
+	 * outcome unknown, not an error. The writer still runs it, and the
+	 * retry with its key (on another link) is its replay.
+	 */
+	if (links_open() == -1)
+		return 1;
+	w = writer_fork(2500, recent);
+	{
+		struct call	 c = { OP_CREATE, 0, "k-wait", "given up on", NULL };
+		pid_t		 a;
+
+		call_wait_ms = 500;
+		a = call_fork(0, &c, NULL);
+		CHECK_INT(call_wait(a), IDEM_UNKNOWN);
+		call_wait_ms = 0;
+		a = call_fork(1, &c, NULL);
+		CHECK_INT(call_wait(a), IDEM_REPLAYED + 20);
+		CHECK_INT(count("SELECT count(*) FROM todos WHERE title = 'given up on'"), 1);
+	}
+	writer_stop(w);
+
 	/* A writer killed while it holds an operation: the worker hears at once. */
 	if (links_open() == -1)
 		return 1;
@@ -267,7 +290,8 @@ main(void)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		kill(w, SIGKILL);
 		waitpid(w, &status, 0);
-		CHECK_INT(call_wait(a), IDEM_ERROR);
+		/* It may have committed as it died: not known, so not "nothing changed". */
+		CHECK_INT(call_wait(a), IDEM_UNKNOWN);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		CHECK(t1.tv_sec - t0.tv_sec < 2);
 		/* Its transaction never committed. */
@@ -276,16 +300,17 @@ main(void)
 
 		/*
 		 * With no writer: a retry of a noted key is still replayed, from
-		 * a read; one the hint lacks goes to the writer, and fails.
+		 * a read; one the hint lacks cannot reach the writer: the store is
+		 * down for now, and nothing was done.
 		 */
 		a = call_fork(3, &batch[0], recent);
 		CHECK_INT(call_wait(a), IDEM_REPLAYED + 20);
 		a = call_fork(3, &batch[0], empty);
-		CHECK_INT(call_wait(a), IDEM_ERROR);
+		CHECK_INT(call_wait(a), IDEM_DOWN);
 		for (i = 0; i < LINKS; i++)
 			close(links[i][0]);
 	}
-	CHECK_INT(count("SELECT count(*) FROM todos"), 4);
+	CHECK_INT(count("SELECT count(*) FROM todos"), 5);
 
 	/* A new writer replays a recorded key the hint lacks. */
 	if (links_open() == -1)

@@ -103,8 +103,9 @@ sq_rollback(struct store *s)
  * Under GROUP the commit is written while the write lock is held and synced
  * after it is freed, so the next writer commits while this one waits on the
  * disk, and one sync answers for all the commits written meanwhile. A
- * failed sync leaves the commit in place but not known to be durable: an
- * error, and a retry replays the record once a sync succeeds.
+ * failed sync leaves the commit in place but not known to be durable:
+ * STORE_UNKNOWN, never "not done", and a retry with its key replays the
+ * record once a sync succeeds.
  */
 static enum store_res
 sq_commit(struct store *s)
@@ -121,8 +122,8 @@ sq_commit(struct store *s)
 		sq_rollback(s);
 	sq_commit_end(db, seq);
 	sq_unlock(db);
-	if (rc == STORE_OK && db->sync == STORE_SYNC_GROUP)
-		rc = sq_sync_upto(db, seq);
+	if (rc == STORE_OK && db->sync == STORE_SYNC_GROUP && sq_sync_upto(db, seq) != STORE_OK)
+		rc = STORE_UNKNOWN;
 	return rc;
 }
 
