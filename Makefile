@@ -6,6 +6,7 @@
 PORT    ?= 8080
 DB      ?= $(CURDIR)/var/todo.db
 KEY_TTL ?= 86400
+KEY_HORIZON ?=
 WORKERS ?=
 
 BIN      = cgi-bin/todo.fcgi
@@ -116,7 +117,8 @@ test-deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	PORT=$(PORT) DB=$(DB) KEY_TTL=$(KEY_TTL) WORKERS=$(WORKERS) nginx/run.sh
+	PORT=$(PORT) DB=$(DB) KEY_TTL=$(KEY_TTL) KEY_HORIZON=$(KEY_HORIZON) WORKERS=$(WORKERS) \
+	    nginx/run.sh
 
 stop:
 	@nginx/run.sh stop

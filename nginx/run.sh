@@ -1,7 +1,8 @@
 #!/bin/sh
 # Starts the program on a unix socket and a self-contained nginx in front of
 # it, everything under var/; Ctrl-C (or `nginx/run.sh stop`) stops both.
-# Used by `make run` and `make stop`. Settings: PORT, DB, KEY_TTL, WORKERS.
+# Used by `make run` and `make stop`. Settings: PORT, DB, KEY_TTL, KEY_HORIZON,
+# WORKERS.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -9,6 +10,7 @@ var=$root/var
 PORT=${PORT:-8080}
 DB=${DB:-$var/todo.db}
 KEY_TTL=${KEY_TTL:-86400}
+KEY_HORIZON=${KEY_HORIZON:-}
 WORKERS=${WORKERS:-}
 
 stop() {
@@ -40,6 +42,8 @@ esac
 
 set -- --socket "$var/todo.sock" --db "$DB" --key-ttl "$KEY_TTL"
 [ -n "$WORKERS" ] && set -- "$@" --workers "$WORKERS"
+# Unset: 30 days, or the TTL when that is longer.
+[ -n "$KEY_HORIZON" ] && set -- "$@" --key-horizon "$KEY_HORIZON"
 "$root/cgi-bin/todo.fcgi" "$@" 2>> "$var/todo.log" &
 echo $! > "$var/todo.pid"
 nginx -p "$var/nginx" -c "$var/nginx/nginx.conf" &

@@ -96,6 +96,29 @@ api_get(struct app *app, struct req *req, struct resp *r)
 	return rc;
 }
 
+/*
+ * A retry that came after its key's TTL: the operation was done once, its
+ * first result is gone, and the Location the runner kept says where the
+ * todo is.
+ */
+static int
+expired_key(struct resp *r)
+{
+	char	 loc[sizeof(r->location)], detail[512];
+
+	memcpy(loc, r->location, sizeof(loc));
+	snprintf(detail, sizeof(detail), "This Idempotency-Key was used for this same "
+	    "request longer ago than keys are kept, and its operation was done once "
+	    "then%s%s. Its first result is no longer kept, so it cannot be replayed, "
+	    "and nothing was done now. Use a new key for a new operation.",
+	    loc[0] != '\0' ? "; its todo is at " : "", loc);
+	if (problem_set(r, 409, "idempotency-key-expired", "Idempotency key expired",
+	    detail, NULL) == -1)
+		return -1;
+	memcpy(r->location, loc, sizeof(loc));
+	return 0;
+}
+
 /* Turns what idem_run() reports into the API's answer. */
 static int
 api_outcome(enum idem_res res, int keyed, struct resp *r)
@@ -115,6 +138,8 @@ api_outcome(enum idem_res res, int keyed, struct resp *r)
 		    "Idempotency key already used", "This Idempotency-Key was used "
 		    "for a different request (method, path or body). Use a new key "
 		    "for a new operation.", NULL);
+	case IDEM_EXPIRED:
+		return expired_key(r);
 	case IDEM_BUSY:
 		if (problem_set(r, keyed ? 409 : 503, keyed ? "operation-in-progress" :
 		    "unavailable", NULL, "Another request holds the store; "
@@ -238,6 +263,9 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	res = writer_change(app, &iop, &op, r, looked);
 answered:
 	req->outcome = idem_outcome(res, iop.key != NULL);
+	/* A change of one todo had no Location: its path says where the todo is. */
+	if (res == IDEM_EXPIRED && r->location[0] == '\0' && strlen(req->path) < sizeof(r->location))
+		memcpy(r->location, req->path, strlen(req->path) + 1);
 	rc = api_outcome(res, iop.key != NULL, r);
 out:
 	todo_in_clear(&in);

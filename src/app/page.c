@@ -241,6 +241,17 @@ form_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
 		    "changed. To save these values as a new todo, submit the fresh form below.",
 		    mismatch_form);
 		break;
+	case IDEM_EXPIRED:
+		/* Done once, long enough ago that its first page is no longer kept. */
+		rc = op->kind == OP_CREATE ?
+		    message(r, 409, "This form was already saved",
+		    "This form was submitted and saved once, a while ago, so it is not "
+		    "saved again. To save these values as a new todo, submit the fresh "
+		    "form below.", mismatch_form) :
+		    page_message(r, 409, "This was already done",
+		    "This button was used once, a while ago, and its change was made then, "
+		    "so it is not made again. Reload the page to see the todos as they are.");
+		break;
 	case IDEM_BUSY:
 		rc = page_message(r, 409, "Still saving",
 		    "The same form is being saved right now. Wait a moment and reload.");

@@ -41,6 +41,7 @@ struct wreq {
 
 struct wans {
 	uint64_t	 seq;
+	int64_t		 key_expires;
 	int32_t		 res;
 	int32_t		 status;
 	int32_t		 retry_after;

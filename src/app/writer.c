@@ -26,7 +26,8 @@ writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct 
 	/* The change runs here; its key is noted as the writer notes its own. */
 	res = idem_write(app->db, iop, op_run, op, r);
 	if (app->recent != NULL && iop->key != NULL &&
-	    (res == IDEM_DONE || res == IDEM_REPLAYED || res == IDEM_MISMATCH))
+	    (res == IDEM_DONE || res == IDEM_REPLAYED || res == IDEM_MISMATCH ||
+	    res == IDEM_EXPIRED))
 		recent_add(app->recent, iop->scope, iop->key);
 	return res;
 }
@@ -66,6 +67,7 @@ answer_read(const char *msg, size_t n, struct resp *r)
 	r->status = a.status;
 	r->retry_after = a.retry_after;
 	r->replayed = a.replayed;
+	r->key_expires = a.key_expires;
 	r->ctype = a.ctype >= 0 && a.ctype < WIRE_CTYPES ? wire_ctypes[a.ctype] : NULL;
 	memcpy(r->location, a.location, sizeof(r->location));
 	r->location[sizeof(r->location) - 1] = '\0';

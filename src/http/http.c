@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "http/http.h"
+#include "lib/clock.h"
 
 static const char *const methods[METHOD__MAX] = {
 	"GET",		/* METHOD_GET */
@@ -435,6 +436,13 @@ http_write(struct io *io, const struct req *req, const struct resp *r)
 		goto out;
 	if (r->replayed && buf_puts(&h, "Idempotent-Replayed: true\r\n") == -1)
 		goto out;
+	if (r->key_expires > 0) {
+		char	 date[32];
+
+		clock_http_date(r->key_expires, date);
+		if (header(&h, "Idempotency-Key-Expires", date) == -1)
+			goto out;
+	}
 	if (r->set_cookie[0] != '\0' && (buf_puts(&h, "Set-Cookie: " SESSION_COOKIE "=") == -1 ||
 	    buf_puts(&h, r->set_cookie) == -1 ||
 	    buf_puts(&h, "; Path=/; HttpOnly; SameSite=Lax") == -1 ||

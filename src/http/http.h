@@ -67,6 +67,7 @@ struct resp {
 	const char	*link;		/* static string, a Link header, or NULL */
 	int		 retry_after;	/* seconds, 0 for none */
 	int		 replayed;	/* adds Idempotent-Replayed: true */
+	int64_t		 key_expires;	/* unix seconds: Idempotency-Key-Expires; 0 for none */
 	char		 set_cookie[96];	/* a new session cookie's value; never replayed */
 	struct buf	 body;
 };

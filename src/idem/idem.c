@@ -37,6 +37,8 @@ idem_outcome(enum idem_res res, int keyed)
 		return "replayed";
 	case IDEM_MISMATCH:
 		return "mismatch";
+	case IDEM_EXPIRED:
+		return "expired";
 	case IDEM_BUSY:
 		return "conflict";
 	case IDEM_UNKNOWN:
@@ -147,6 +149,7 @@ replay(const struct store_key *k, struct resp *r)
 	http_resp_reset(r);
 	r->status = k->status;
 	r->replayed = 1;
+	r->key_expires = k->expires_at;
 	while (*p != '\0') {
 		if ((eol = strstr(p, "\r\n")) == NULL)
 			return -1;
@@ -183,10 +186,32 @@ same_bytes(const struct idem_op *op, const struct store_key *k)
 }
 
 /*
- * Replays or refuses a recorded key. A record committed a moment ago may
- * still be on its way to disk (group commit): with durable set it is
- * synced before it is answered, so a replay never acknowledges what a
- * power cut could take back.
+ * An expired key's answer: only the Location of its first response, which
+ * says where the todo it made is.
+ */
+static enum idem_res
+expired(const struct idem_op *op, const struct store_key *k, struct resp *r)
+{
+	struct store_key tomb = *k;
+	char		 location[sizeof(r->location)];
+
+	tomb.body.data = NULL;
+	tomb.body.len = 0;
+	if (replay(&tomb, r) == -1) {
+		fprintf(stderr, "idempotency key %s: unusable tombstone\n", op->key);
+		return IDEM_ERROR;
+	}
+	memcpy(location, r->location, sizeof(location));
+	http_resp_reset(r);
+	memcpy(r->location, location, sizeof(location));
+	return IDEM_EXPIRED;
+}
+
+/*
+ * Replays or refuses a recorded key, or answers for an expired one. A
+ * record committed a moment ago may still be on its way to disk (group
+ * commit): with durable set it is synced before it is answered, so a
+ * replay never acknowledges what a power cut could take back.
  */
 static enum idem_res
 recorded(struct store *db, const struct idem_op *op, const struct store_key *k, struct resp *r,
@@ -195,6 +220,8 @@ recorded(struct store *db, const struct idem_op *op, const struct store_key *k, 
 	if (strcmp(k->method, op->method) != 0 || strcmp(k->path, op->path) != 0 ||
 	    (!same_bytes(op, k) && strcmp(k->fingerprint, op->fingerprint) != 0))
 		return IDEM_MISMATCH;
+	if (k->expired)
+		return expired(op, k, r);
 	if (durable && store_durable(db) != STORE_OK)
 		return IDEM_ERROR;
 	if (replay(k, r) == -1) {
@@ -271,7 +298,7 @@ apply(struct store *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 	struct buf	 h = { 0 };
 	enum idem_res	 res = IDEM_ERROR;
 	enum store_res	 rc;
-	int64_t		 todo_id = 0;
+	int64_t		 todo_id = 0, expires_at = 0;
 
 	if (nested && (rc = store_savepoint(db)) != STORE_OK)
 		goto fail;
@@ -284,7 +311,7 @@ apply(struct store *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 		c.raw_fingerprint = op->raw_fingerprint;
 		c.now = op->now;
 		c.ttl = op->ttl;
-		rc = store_key_claim(db, &c);
+		rc = store_key_claim(db, &c, &expires_at);
 		if (rc == STORE_EXISTS) {
 			/* Another request recorded it first. */
 			if ((rc = store_key_get(db, op->scope, op->key, op->now, &k)) ==
@@ -330,6 +357,7 @@ apply(struct store *db, const struct idem_op *op, idem_fn fn, void *arg, struct 
 		if ((rc = store_key_record(db, op->scope, op->key, todo_id, r->status,
 		    h.data != NULL ? h.data : "", r->body.data, r->body.len)) != STORE_OK)
 			goto undo;
+		r->key_expires = expires_at;
 	}
 	if (nested && (rc = store_release(db)) != STORE_OK)
 		goto undo;
@@ -365,7 +393,7 @@ settle(struct store *db, const struct idem_op *op, struct resp *r)
 	enum idem_res	 res = IDEM_UNKNOWN;
 
 	if (op->key != NULL && store_key_get(db, op->scope, op->key, op->now, &k) == STORE_OK &&
-	    k.status != 0 && recorded(db, op, &k, r, 1) == IDEM_REPLAYED) {
+	    k.status != 0 && !k.expired && recorded(db, op, &k, r, 1) == IDEM_REPLAYED) {
 		r->replayed = 0;
 		res = IDEM_DONE;
 	}
@@ -391,7 +419,7 @@ idem_write(struct store *db, const struct idem_op *op, idem_fn fn, void *arg, st
 
 	if ((rc = store_begin(db)) != STORE_OK)
 		return failed(db, op, rc);
-	if ((rc = store_key_purge(db, op->now, IDEM_PURGE_BATCH)) != STORE_OK) {
+	if ((rc = store_key_purge(db, op->now, IDEM_PURGE_LIMIT(1))) != STORE_OK) {
 		store_rollback(db);
 		return failed(db, op, rc);
 	}

@@ -15,8 +15,14 @@
 
 #define IDEM_KEY_MAX	255
 #define IDEM_SCOPE_MAX	(2 + 64 + 1)
-/* Expired rows removed per write transaction: bounded work per request. */
-#define IDEM_PURGE_BATCH	16
+/*
+ * Expired key rows (and, apart, tombstones past the horizon) a write
+ * transaction removes: one for each operation it runs, plus this
+ * allowance, so the purge outpaces the keys recorded and works off a
+ * backlog, with bounded work per transaction.
+ */
+#define IDEM_PURGE_SPARE	16
+#define IDEM_PURGE_LIMIT(ops)	((ops) + IDEM_PURGE_SPARE)
 
 /*
  * Parses an Idempotency-Key value: 1-255 visible ASCII characters, or a
@@ -67,6 +73,11 @@ enum idem_res {
 	IDEM_REFUSED,	/* the operation refused; resp is its error; nothing changed */
 	IDEM_REPLAYED,	/* resp is the response first given for this key */
 	IDEM_MISMATCH,	/* the key belongs to a different request; nothing changed */
+	IDEM_EXPIRED,	/*
+			 * the same request came after the key's TTL: its operation
+			 * was done once then and is not run again, its response is
+			 * no longer kept; resp has only its Location, if it had one
+			 */
 	IDEM_BUSY,	/* the write lock was not had within the busy timeout */
 	IDEM_DOWN,	/* the database cannot be reached now; nothing changed */
 	IDEM_UNKNOWN,	/* the commit may or may not have happened: retry with the key */
@@ -77,7 +88,10 @@ enum idem_res {
  * Runs fn once for op: in one write transaction (one at a time, so it
  * decides between concurrent requests), claims the key, runs fn, and
  * records its response with the key. A key already recorded is replayed into
- * resp or reported as a mismatch without running fn.
+ * resp or reported as a mismatch without running fn; one past its TTL but
+ * within the store's horizon is reported as expired or a mismatch. A
+ * response from a key, made or replayed, has the key's expiry in
+ * resp->key_expires.
  * idem_run is idem_lookup, then idem_write: idem_apply in a transaction
  * of its own. A caller whose idem_lookup found no record calls idem_write
  * alone.
@@ -107,7 +121,7 @@ int		idem_lookup(struct store *, const struct idem_op *, struct resp *,
 enum idem_res	idem_apply(struct store *, const struct idem_op *, idem_fn, void *arg,
 		    struct resp *);
 
-/* The access log's word for a result: created, replayed, mismatch, conflict or none. */
+/* The access log's word for a result: created, replayed, mismatch, expired, conflict or none. */
 const char	*idem_outcome(enum idem_res, int keyed);
 
 /*

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "lib/clock.h"
@@ -60,4 +61,38 @@ clock_rfc3339(int64_t ms, char out[32])
 	p = digits(p, (int)(ms % 1000), 3);
 	*p++ = 'Z';
 	*p = '\0';
+}
+
+void
+clock_http_date(int64_t s, char out[32])
+{
+	static const char	 days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char	 months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t			 t = (time_t)s;
+	struct tm		 tm;
+	char			*p = out;
+
+	/* Not strftime: its names follow the locale, an HTTP date's never do. */
+	if (s < 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999) {
+		snprintf(out, 32, "%s", "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	memcpy(p, days[tm.tm_wday], 3);
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	p = digits(p, tm.tm_mday, 2);
+	*p++ = ' ';
+	memcpy(p, months[tm.tm_mon], 3);
+	p += 3;
+	*p++ = ' ';
+	p = digits(p, tm.tm_year + 1900, 4);
+	*p++ = ' ';
+	p = digits(p, tm.tm_hour, 2);
+	*p++ = ':';
+	p = digits(p, tm.tm_min, 2);
+	*p++ = ':';
+	p = digits(p, tm.tm_sec, 2);
+	memcpy(p, " GMT", 5);
 }

@@ -31,6 +31,7 @@
 #define WORKERS_MAX	256
 #define WORKERS_PER_CPU_NO_WRITER	4
 #define BACKLOG		1024
+#define KEY_HORIZON	(30LL * 86400)	/* the default: how long keys are remembered */
 
 static volatile sig_atomic_t	 stopping;
 static volatile sig_atomic_t	 busy;
@@ -40,9 +41,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: todo.fcgi [--db PATH] [--socket PATH|HOST:PORT] [--workers N]\n"
-	    "                 [--key-ttl SECONDS] [--require-key] [--templates DIR]\n"
-	    "                 [--sync group|full|normal]\n"
-	    "Environment: TODO_DB, TODO_SOCKET, TODO_WORKERS, TODO_KEY_TTL,\n"
+	    "                 [--key-ttl SECONDS] [--key-horizon SECONDS] [--require-key]\n"
+	    "                 [--templates DIR] [--sync group|full|normal]\n"
+	    "Environment: TODO_DB, TODO_SOCKET, TODO_WORKERS, TODO_KEY_TTL, TODO_KEY_HORIZON,\n"
 	    "TODO_REQUIRE_KEY (0/1), TODO_TEMPLATES, TODO_SYNC. Without a socket, inside a CGI\n"
 	    "environment, answers one request as CGI.\n");
 	exit(2);
@@ -74,13 +75,14 @@ configure(int argc, char *argv[], struct config *cfg)
 		{ "socket", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "key-ttl", required_argument, NULL, 't' },
+		{ "key-horizon", required_argument, NULL, 'H' },
 		{ "require-key", no_argument, NULL, 'k' },
 		{ "templates", required_argument, NULL, 'T' },
 		{ "sync", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*workers, *ttl, *req, *sync, *wait;
+	const char	*workers, *ttl, *horizon, *req, *sync, *wait;
 	long long	 v;
 	long		 cpus;
 	int		 c;
@@ -96,6 +98,7 @@ configure(int argc, char *argv[], struct config *cfg)
 		cfg->templates = TEMPLATE_DIR;
 	workers = getenv("TODO_WORKERS");
 	ttl = getenv("TODO_KEY_TTL");
+	horizon = getenv("TODO_KEY_HORIZON");
 	req = getenv("TODO_REQUIRE_KEY");
 	sync = getenv("TODO_SYNC");
 	wait = getenv("TODO_WRITER_WAIT_MS");
@@ -108,12 +111,13 @@ configure(int argc, char *argv[], struct config *cfg)
 	 */
 	if (getenv("GATEWAY_INTERFACE") != NULL)
 		optind = argc;
-	while (optind < argc && (c = getopt_long(argc, argv, "d:s:w:t:kT:S:h", opts, NULL)) != -1)
+	while (optind < argc && (c = getopt_long(argc, argv, "d:s:w:t:H:kT:S:h", opts, NULL)) != -1)
 		switch (c) {
 		case 'd': cfg->store.db = optarg; break;
 		case 's': cfg->socket = optarg; break;
 		case 'w': workers = optarg; break;
 		case 't': ttl = optarg; break;
+		case 'H': horizon = optarg; break;
 		case 'k': req = "1"; break;
 		case 'T': cfg->templates = optarg; break;
 		case 'S': sync = optarg; break;
@@ -154,6 +158,20 @@ configure(int argc, char *argv[], struct config *cfg)
 			return -1;
 		}
 		cfg->key_ttl = v;
+	}
+	/*
+	 * A key past its TTL is remembered as a tombstone until the horizon,
+	 * so a late retry is refused instead of run again: 30 days, or the
+	 * TTL when that is longer; one set below the TTL is a mistake.
+	 */
+	cfg->store.key_horizon = cfg->key_ttl > KEY_HORIZON ? cfg->key_ttl : KEY_HORIZON;
+	if (horizon != NULL && *horizon != '\0') {
+		if (number(horizon, cfg->key_ttl, 100LL * 365 * 86400, &v) == -1) {
+			fprintf(stderr, "the key horizon must be a number of seconds no shorter"
+			    " than the key TTL (%lld)\n", (long long)cfg->key_ttl);
+			return -1;
+		}
+		cfg->store.key_horizon = v;
 	}
 	if (req != NULL && *req != '\0') {
 		if (strcmp(req, "0") != 0 && strcmp(req, "1") != 0) {

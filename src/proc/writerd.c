@@ -117,6 +117,7 @@ item_answer(struct item *it)
 	a.status = it->r.status;
 	a.retry_after = it->r.retry_after;
 	a.replayed = it->r.replayed;
+	a.key_expires = it->r.key_expires;
 	a.ctype = -1;
 	for (i = 0; i < WIRE_CTYPES; i++)
 		if (it->r.ctype != NULL && strcmp(it->r.ctype, wire_ctypes[i]) == 0)
@@ -175,7 +176,8 @@ batch_run(struct store *db, struct item *items, int n, struct recent *recent)
 		batch_fail(items, n, rc);
 		return;
 	}
-	if ((rc = store_key_purge(db, (int64_t)time(NULL), IDEM_PURGE_BATCH)) != STORE_OK) {
+	/* At least as many expired rows go as this batch can record. */
+	if ((rc = store_key_purge(db, (int64_t)time(NULL), IDEM_PURGE_LIMIT(n))) != STORE_OK) {
 		fprintf(stderr, "purging expired keys: %s\n", store_errmsg(db));
 		store_rollback(db);
 		batch_fail(items, n, rc);
@@ -192,7 +194,7 @@ batch_run(struct store *db, struct item *items, int n, struct recent *recent)
 	for (i = 0; i < n && recent != NULL; i++)
 		if (items[i].iop.key != NULL &&
 		    (items[i].res == IDEM_DONE || items[i].res == IDEM_REPLAYED ||
-		    items[i].res == IDEM_MISMATCH))
+		    items[i].res == IDEM_MISMATCH || items[i].res == IDEM_EXPIRED))
 			recent_add(recent, items[i].iop.scope, items[i].iop.key);
 }
 

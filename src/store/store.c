@@ -124,9 +124,9 @@ store_todo_list(struct store *s, int64_t before, unsigned limit, struct todo **i
 }
 
 enum store_res
-store_key_claim(struct store *s, const struct store_claim *c)
+store_key_claim(struct store *s, const struct store_claim *c, int64_t *expires_at)
 {
-	return s->engine->key_claim(s, c);
+	return s->engine->key_claim(s, c, expires_at);
 }
 
 enum store_res

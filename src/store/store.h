@@ -47,6 +47,13 @@ struct store_conf {
 	const char	*db;		/* a file path, or a postgresql:// URI / conninfo */
 	int		 busy_ms;	/* the longest wait for a lock */
 	enum store_sync	 sync;
+	/*
+	 * Seconds a key is remembered after its first use: with its response
+	 * for its TTL, then as a tombstone (no response), so that a late retry
+	 * is refused rather than run again. 0 or less than the TTL: as long as
+	 * the TTL, no tombstone.
+	 */
+	int64_t		 key_horizon;
 };
 
 /* A stored idempotency key and the response it produced. Owned strings. */
@@ -56,6 +63,7 @@ struct store_key {
 	char	*fingerprint;
 	char	*raw_fingerprint;	/* of the body's bytes as sent; NULL when not kept */
 	int	 status;	/* 0 while the operation that claimed it runs */
+	int	 expired;	/* past its TTL: a tombstone, body and raw_fingerprint not kept */
 	int64_t	 todo_id;	/* 0 when none */
 	int64_t	 expires_at;	/* unix seconds, the store's clock */
 	char	*headers;	/* "Name: value\r\n" lines */
@@ -99,7 +107,8 @@ struct store_engine {
 	enum store_res	(*todo_delete)(struct store *, int64_t id);
 	enum store_res	(*todo_list)(struct store *, int64_t before, unsigned limit,
 			    struct todo **items, size_t *n);
-	enum store_res	(*key_claim)(struct store *, const struct store_claim *);
+	enum store_res	(*key_claim)(struct store *, const struct store_claim *,
+			    int64_t *expires_at);
 	enum store_res	(*key_record)(struct store *, const char *scope, const char *key,
 			    int64_t todo_id, int status, const char *headers,
 			    const void *body, size_t len);
@@ -186,27 +195,36 @@ enum store_res	 store_todo_list(struct store *, int64_t before, unsigned limit,
  * Keys are per scope (the client that sent them; "" for anonymous ones).
  * Inside a write transaction, one statement claims a key: it inserts the
  * key's row with the request and no response yet, or takes over a row
- * that has expired; the unique (scope, key) decides between concurrent
- * claims, never a read before. STORE_OK when claimed, STORE_EXISTS when
- * the key has a live row, STORE_BUSY when another transaction holding the
- * key did not end within the lock timeout.
+ * past the store's key horizon; the unique (scope, key) decides between
+ * concurrent claims, never a read before. STORE_OK when claimed, with the
+ * row's expiry in *expires_at (may be NULL); STORE_EXISTS when the key
+ * has a row or a tombstone within the horizon; STORE_BUSY when another
+ * transaction holding the key did not end within the lock timeout.
  */
-enum store_res	 store_key_claim(struct store *, const struct store_claim *);
-/* Records the response in the row this transaction claimed. */
+enum store_res	 store_key_claim(struct store *, const struct store_claim *,
+		    int64_t *expires_at);
+/*
+ * Records the response in the row this transaction claimed. STORE_BUSY
+ * when the key turned into a tombstone meanwhile (PostgreSQL: another
+ * host moved its expired row while this claim waited for it): the
+ * caller rolls back, and a retry is answered from the tombstone.
+ */
 enum store_res	 store_key_record(struct store *, const char *scope, const char *key,
 		    int64_t todo_id, int status, const char *headers, const void *body,
 		    size_t len);
 /*
- * Reads a live key row (free with store_key_clear): STORE_NOTFOUND when
- * there is none, or it has expired by now (SQLite) or the database's
+ * Reads a key (free with store_key_clear): its live row, or, with expired
+ * set, its row past the TTL or its tombstone; STORE_NOTFOUND when there
+ * is none, or it is past the horizon, by now (SQLite) or the database's
  * clock (PostgreSQL).
  */
 enum store_res	 store_key_get(struct store *, const char *scope, const char *key,
 		    int64_t now, struct store_key *);
 /*
- * Removes at most limit expired key rows, inside a write transaction. A
- * handle remembers the earliest expiry it found and skips the work until
- * then.
+ * Inside a write transaction: turns at most limit expired key rows into
+ * tombstones (a recorded key still within the horizon) or removes them,
+ * and removes at most limit tombstones past the horizon. A handle
+ * remembers the earliest expiry it found and skips the work until then.
  */
 enum store_res	 store_key_purge(struct store *, int64_t now, int limit);
 void		 store_key_clear(struct store_key *);

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "idem/idem.h"
+#include "lib/clock.h"
 
 static int
 parses(const char *raw, const char *want)
@@ -18,7 +19,7 @@ parses(const char *raw, const char *want)
 int
 main(void)
 {
-	char	 long_key[IDEM_KEY_MAX + 2], quoted[IDEM_KEY_MAX + 4], a[65], b[65];
+	char	 long_key[IDEM_KEY_MAX + 2], quoted[IDEM_KEY_MAX + 4], a[65], b[65], date[32];
 
 	CHECK(parses("abc", "abc"));
 	CHECK(parses("\"abc\"", "abc"));
@@ -60,5 +61,21 @@ main(void)
 	idem_fingerprint("json", "", 0, a);
 	/* SHA-256 of "json\n" */
 	CHECK_STR(a, "e6d4186a938579ceed4ed5b2fccd42a32448dcda6b0ddbcfd49fc70177bbe9ae");
+
+	/* The access log's words; an expired key is neither a replay nor a mismatch. */
+	CHECK_STR(idem_outcome(IDEM_EXPIRED, 1), "expired");
+	CHECK_STR(idem_outcome(IDEM_MISMATCH, 1), "mismatch");
+	CHECK_STR(idem_outcome(IDEM_DONE, 1), "created");
+	CHECK_STR(idem_outcome(IDEM_DONE, 0), "none");
+
+	/* Idempotency-Key-Expires is an HTTP date (IMF-fixdate, RFC 9110 5.6.7). */
+	clock_http_date(784111777, date);
+	CHECK_STR(date, "Sun, 06 Nov 1994 08:49:37 GMT");
+	clock_http_date(0, date);
+	CHECK_STR(date, "Thu, 01 Jan 1970 00:00:00 GMT");
+	clock_http_date(1796256000, date);
+	CHECK_STR(date, "Thu, 03 Dec 2026 00:00:00 GMT");
+	clock_http_date(-5, date);
+	CHECK_STR(date, "Thu, 01 Jan 1970 00:00:00 GMT");
 	CHECK_DONE();
 }

@@ -40,11 +40,17 @@ q(const char *sql)
 }
 
 static struct store *
-open_pg(const char *conninfo, int busy_ms)
+open_horizon(const char *conninfo, int busy_ms, int64_t horizon)
 {
-	struct store_conf	 conf = { conninfo, busy_ms, STORE_SYNC_FULL };
+	struct store_conf	 conf = { conninfo, busy_ms, STORE_SYNC_FULL, horizon };
 
 	return store_pg.open(&conf);
+}
+
+static struct store *
+open_pg(const char *conninfo, int busy_ms)
+{
+	return open_horizon(conninfo, busy_ms, 0);
 }
 
 /* A setting of handle s's own session, as SHOW gives it. */
@@ -106,7 +112,7 @@ claim_commit(struct store *s, const char *key, int64_t ttl)
 
 	if ((rc = store_pg.begin(s)) != STORE_OK)
 		return rc;
-	if ((rc = store_pg.key_claim(s, &c)) != STORE_OK) {
+	if ((rc = store_pg.key_claim(s, &c, NULL)) != STORE_OK) {
 		store_pg.rollback(s);
 		return rc;
 	}
@@ -150,12 +156,12 @@ test_open(void)
 	store_pg.close(s);
 	store_pg.close(NULL);
 	CHECK_INT(q("SELECT count(*) FROM schema_version"), 1);
-	CHECK_INT(q("SELECT version FROM schema_version"), 1);
+	CHECK_INT(q("SELECT version FROM schema_version"), 2);
 
 	/* A schema from a newer program is refused. */
 	CHECK_INT(q("UPDATE schema_version SET version = 99"), 0);
 	CHECK(open_pg(db, 1000) == NULL);
-	CHECK_INT(q("UPDATE schema_version SET version = 1"), 0);
+	CHECK_INT(q("UPDATE schema_version SET version = 2"), 0);
 
 	CHECK(open_pg("host=/nonexistent/dir dbname=todo connect_timeout=2", 1000) == NULL);
 
@@ -291,7 +297,7 @@ test_keys(struct store *a, struct store *b)
 
 	CHECK_INT(store_pg.begin(a), STORE_OK);
 	c.raw_fingerprint = "raw1";
-	CHECK_INT(store_pg.key_claim(a, &c), STORE_OK);
+	CHECK_INT(store_pg.key_claim(a, &c, NULL), STORE_OK);
 	CHECK_INT(store_pg.key_get(a, "client", "k1", 0, &k), STORE_OK);
 	CHECK_INT(k.status, 0);
 	CHECK_INT(k.todo_id, 0);
@@ -304,7 +310,7 @@ test_keys(struct store *a, struct store *b)
 
 	/* Another connection: the key is taken, its response kept byte for byte. */
 	CHECK_INT(store_pg.begin(b), STORE_OK);
-	CHECK_INT(store_pg.key_claim(b, &c), STORE_EXISTS);
+	CHECK_INT(store_pg.key_claim(b, &c, NULL), STORE_EXISTS);
 	CHECK_INT(store_pg.key_get(b, "client", "k1", 0, &k), STORE_OK);
 	store_pg.rollback(b);
 	CHECK_STR(k.method, "POST");
@@ -324,9 +330,9 @@ test_keys(struct store *a, struct store *b)
 	/* No raw fingerprint, no todo. */
 	CHECK_INT(store_pg.begin(a), STORE_OK);
 	c = claim("k2", "fp2", 60);
-	CHECK_INT(store_pg.key_claim(a, &c), STORE_OK);
+	CHECK_INT(store_pg.key_claim(a, &c, NULL), STORE_OK);
 	CHECK_INT(store_pg.key_record(a, "client", "k2", 0, 422, "", NULL, 0), STORE_OK);
-	CHECK_INT(store_pg.key_record(a, "client", "nokey", 0, 422, "", NULL, 0), STORE_NOTFOUND);
+	CHECK_INT(store_pg.key_record(a, "client", "nokey", 0, 422, "", NULL, 0), STORE_BUSY);
 	CHECK_INT(store_pg.commit(a), STORE_OK);
 	CHECK_INT(store_pg.key_get(b, "client", "k2", 0, &k), STORE_OK);
 	CHECK(k.raw_fingerprint == NULL);
@@ -340,7 +346,7 @@ test_keys(struct store *a, struct store *b)
 	CHECK_INT(store_pg.key_get(b, "client", "k3", 0, &k), STORE_NOTFOUND);
 	CHECK_INT(store_pg.begin(b), STORE_OK);
 	c = claim("k3", "fp3-new", 60);
-	CHECK_INT(store_pg.key_claim(b, &c), STORE_OK);
+	CHECK_INT(store_pg.key_claim(b, &c, NULL), STORE_OK);
 	CHECK_INT(store_pg.commit(b), STORE_OK);
 	CHECK_INT(store_pg.key_get(a, "client", "k3", 0, &k), STORE_OK);
 	CHECK_STR(k.fingerprint, "fp3-new");
@@ -403,7 +409,7 @@ test_concurrent(void)
 	if ((pid = fork()) == 0) {
 		close(fds[0]);
 		if ((s = open_pg(db, 5000)) != NULL && store_pg.begin(s) == STORE_OK &&
-		    store_pg.key_claim(s, &c) == STORE_OK)
+		    store_pg.key_claim(s, &c, NULL) == STORE_OK)
 			ok = 1;
 		if (write(fds[1], &ok, 1) != 1 || !ok)
 			_exit(1);
@@ -428,7 +434,7 @@ test_concurrent(void)
 
 	CHECK_INT(store_pg.begin(fast), STORE_OK);
 	CHECK_INT(store_pg.savepoint(fast), STORE_OK);
-	CHECK_INT(store_pg.key_claim(fast, &c), STORE_BUSY);
+	CHECK_INT(store_pg.key_claim(fast, &c, NULL), STORE_BUSY);
 	t = clock_mono_ms() - t0;
 	CHECK(t >= 250 && t < 1200);
 	/* Undone to the savepoint, the transaction goes on. */
@@ -437,13 +443,192 @@ test_concurrent(void)
 	CHECK_INT(store_pg.commit(fast), STORE_OK);
 
 	CHECK_INT(store_pg.begin(slow), STORE_OK);
-	CHECK_INT(store_pg.key_claim(slow, &c), STORE_EXISTS);
+	CHECK_INT(store_pg.key_claim(slow, &c, NULL), STORE_EXISTS);
 	t = clock_mono_ms() - t0;
 	CHECK(t >= 1200 && t < 4000);
 	store_pg.rollback(slow);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	store_pg.close(fast);
 	store_pg.close(slow);
+}
+
+/* Purges what is due in a transaction of its own. */
+static enum store_res
+purge(struct store *s, int limit)
+{
+	enum store_res	 rc;
+
+	if ((rc = store_pg.begin(s)) != STORE_OK)
+		return rc;
+	if ((rc = store_pg.key_purge(s, 0, limit)) != STORE_OK) {
+		store_pg.rollback(s);
+		return rc;
+	}
+	return store_pg.commit(s);
+}
+
+/*
+ * Past its TTL a key is a tombstone until the horizon, by the database's
+ * clock: read as expired, never claimed again; the purge moves rows to
+ * tombstones and removes those past the horizon, a bounded number at a
+ * time. Times are moved back in the rows rather than waited for.
+ */
+static void
+test_tombstones(void)
+{
+	struct store		*s;
+	struct store_claim	 c = claim("t1", "fp-t1", 60);
+	struct store_key	 k = { 0 };
+	int64_t			 at = 0, now = time(NULL);
+
+	CHECK((s = open_horizon(db, 1000, 3600)) != NULL);
+	if (s == NULL)
+		return;
+	CHECK_INT(q("TRUNCATE idempotency_keys, idempotency_tombstones"), 0);
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.key_claim(s, &c, &at), STORE_OK);
+	CHECK(at >= now + 58 && at <= now + 62);
+	CHECK_INT(store_pg.key_record(s, "client", "t1", 5, 201,
+	    "Content-Type: application/json\r\nLocation: /todos/5\r\n", "{}", 2), STORE_OK);
+	CHECK_INT(store_pg.commit(s), STORE_OK);
+	CHECK_INT(q("SELECT forget_at - created_at FROM idempotency_keys WHERE key = 't1'"), 3600);
+
+	/* Past the TTL, not yet moved: expired, and the key is not free. */
+	CHECK_INT(q("UPDATE idempotency_keys SET created_at = created_at - 100,"
+	    " expires_at = expires_at - 100, forget_at = forget_at - 100 WHERE key = 't1'"), 0);
+	CHECK_INT(store_pg.key_get(s, "client", "t1", 0, &k), STORE_OK);
+	CHECK_INT(k.expired, 1);
+	store_key_clear(&k);
+	CHECK_INT(claim_commit(s, "t1", 60), STORE_EXISTS);
+
+	/* Moved: a tombstone with the request and its headers, no body. */
+	CHECK_INT(purge(s, 10), STORE_OK);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_keys"), 0);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_tombstones"), 1);
+	CHECK_INT(store_pg.key_get(s, "client", "t1", 0, &k), STORE_OK);
+	CHECK_INT(k.expired, 1);
+	CHECK_INT(k.status, 201);
+	CHECK_INT(k.todo_id, 5);
+	CHECK_STR(k.fingerprint, "fp-t1");
+	CHECK_STR(k.method, "POST");
+	CHECK_STR(k.path, "/todos");
+	CHECK_STR(k.headers, "Content-Type: application/json\r\nLocation: /todos/5\r\n");
+	CHECK_INT(k.body.len, 0);
+	CHECK(k.raw_fingerprint == NULL);
+	store_key_clear(&k);
+	CHECK_INT(claim_commit(s, "t1", 60), STORE_EXISTS);
+
+	/*
+	 * A claim that missed the tombstone (another host moved the row while
+	 * the claim waited) cannot record: busy, and the retry sees it.
+	 */
+	CHECK_INT(q("INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, status,"
+	    " created_at, expires_at, forget_at) VALUES ('client', 't1', 'POST', '/todos', 'fp',"
+	    " 0, 0, 9999999999, 9999999999)"), 0);
+	CHECK_INT(store_pg.begin(s), STORE_OK);
+	CHECK_INT(store_pg.key_record(s, "client", "t1", 6, 201, "", "{}", 2), STORE_BUSY);
+	store_pg.rollback(s);
+	CHECK_INT(q("DELETE FROM idempotency_keys WHERE key = 't1'"), 0);
+
+	/*
+	 * Past the horizon: removed in bounded steps, and the key is free. A
+	 * new handle each time the rows are changed behind the purge's back.
+	 */
+	store_pg.close(s);
+	CHECK((s = open_horizon(db, 1000, 3600)) != NULL);
+	if (s == NULL)
+		return;
+	CHECK_INT(claim_commit(s, "u1", 0), STORE_OK);	/* never recorded: no tombstone */
+	CHECK_INT(q("INSERT INTO idempotency_tombstones SELECT 'client', 'd' || i, 'POST',"
+	    " '/todos', 'fp', i, 201, '', 0, 0, 1 FROM generate_series(1, 5) i"), 0);
+	CHECK_INT(purge(s, 2), STORE_OK);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_tombstones"), 4);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_keys"), 0);
+	CHECK_INT(purge(s, 2), STORE_OK);
+	CHECK_INT(purge(s, 2), STORE_OK);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_tombstones"), 1);
+	CHECK_INT(q("UPDATE idempotency_tombstones SET forget_at = 1 WHERE key = 't1'"), 0);
+	CHECK_INT(store_pg.key_get(s, "client", "t1", 0, &k), STORE_NOTFOUND);
+	CHECK_INT(claim_commit(s, "t1", 60), STORE_OK);
+	store_pg.close(s);
+	CHECK((s = open_horizon(db, 1000, 3600)) != NULL);
+	if (s == NULL)
+		return;
+	CHECK_INT(purge(s, 2), STORE_OK);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_tombstones"), 0);
+	CHECK_INT(q("SELECT count(*) FROM idempotency_keys WHERE key = 't1'"), 1);
+	store_pg.close(s);
+}
+
+/*
+ * A database at the previous schema (step 1) migrates under the lock and
+ * keeps its keys: a live one reads back whole, an expired one is
+ * remembered for the default horizon, 30 days from its first use.
+ */
+static void
+test_migration(void)
+{
+	char		 conninfo[512];
+	PGconn		*old;
+	PGresult	*res;
+	struct store	*s;
+	struct store_key k = { 0 };
+
+	CHECK_INT(q("DROP DATABASE IF EXISTS todo_v1"), 0);
+	CHECK_INT(q("CREATE DATABASE todo_v1"), 0);
+	snprintf(conninfo, sizeof(conninfo), "host=%s port=%s dbname=todo_v1 user=postgres",
+	    getenv("PGHOST"), getenv("PGPORT"));
+	old = PQconnectdb(conninfo);
+	CHECK(PQstatus(old) == CONNECTION_OK);
+	res = PQexec(old,
+	    "CREATE TABLE schema_version (version integer NOT NULL);"
+	    "INSERT INTO schema_version VALUES (1);"
+	    "CREATE TABLE todos (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	    " title text NOT NULL, description text, is_completed integer NOT NULL DEFAULT 0"
+	    " CHECK (is_completed IN (0, 1)), version bigint NOT NULL DEFAULT 1,"
+	    " created_at timestamptz NOT NULL DEFAULT now(),"
+	    " updated_at timestamptz NOT NULL DEFAULT now());"
+	    "CREATE TABLE idempotency_keys (scope text NOT NULL DEFAULT '', key text NOT NULL,"
+	    " method text NOT NULL, path text NOT NULL, fingerprint text NOT NULL,"
+	    " raw_fingerprint text, todo_id bigint, status integer NOT NULL,"
+	    " headers text NOT NULL DEFAULT '', body bytea NOT NULL DEFAULT '',"
+	    " created_at bigint NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (scope, key));"
+	    "CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);"
+	    "INSERT INTO todos (title) VALUES ('old');"
+	    "INSERT INTO idempotency_keys VALUES ('', 'old-live', 'POST', '/todos', 'fp', 'raw', 1,"
+	    " 201, 'Location: /todos/1' || chr(13) || chr(10), '\\x7b7d',"
+	    " extract(epoch FROM now())::bigint, extract(epoch FROM now())::bigint + 600),"
+	    " ('', 'old-gone', 'POST', '/todos', 'fp', NULL, 1, 201, '', '',"
+	    " extract(epoch FROM now())::bigint - 700, extract(epoch FROM now())::bigint - 100);");
+	CHECK(PQresultStatus(res) == PGRES_COMMAND_OK);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fprintf(stderr, "%s", PQerrorMessage(old));
+	PQclear(res);
+	CHECK((s = open_horizon(conninfo, 1000, 2592000)) != NULL);
+	if (s != NULL) {
+		res = PQexec(old, "SELECT (SELECT version FROM schema_version),"
+		    " (SELECT count(*) FROM idempotency_keys),"
+		    " (SELECT forget_at - created_at FROM idempotency_keys WHERE key = 'old-gone')");
+		CHECK(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+			CHECK_STR(PQgetvalue(res, 0, 0), "2");
+			CHECK_STR(PQgetvalue(res, 0, 1), "2");
+			CHECK_STR(PQgetvalue(res, 0, 2), "2592000");
+		}
+		PQclear(res);
+		CHECK_INT(store_pg.key_get(s, "", "old-live", 0, &k), STORE_OK);
+		CHECK_INT(k.expired, 0);
+		CHECK_STR(k.raw_fingerprint, "raw");
+		CHECK_STR(k.headers, "Location: /todos/1\r\n");
+		CHECK(k.body.len == 2 && memcmp(k.body.data, "{}", 2) == 0);
+		store_key_clear(&k);
+		CHECK_INT(store_pg.key_get(s, "", "old-gone", 0, &k), STORE_OK);
+		CHECK_INT(k.expired, 1);
+		store_key_clear(&k);
+		store_pg.close(s);
+	}
+	PQfinish(old);
+	CHECK_INT(q("DROP DATABASE todo_v1"), 0);
 }
 
 static void
@@ -518,6 +703,8 @@ main(void)
 		test_keys(a, b);
 		test_purge();
 		test_lost(a);
+		test_tombstones();
+		test_migration();
 	}
 	store_pg.close(a);
 	store_pg.close(b);

@@ -116,6 +116,243 @@ lost_before_commit(struct store *s)
 	return STORE_UNKNOWN;
 }
 
+/* Runs sql on the file at p with a connection of its own: 0, or -1. */
+static int
+exec_on(const char *p, const char *sql)
+{
+	sqlite3	*h;
+	int	 rc;
+
+	if (sqlite3_open(p, &h) != SQLITE_OK) {
+		sqlite3_close(h);
+		return -1;
+	}
+	rc = sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	if (rc == -1)
+		fprintf(stderr, "%s\n", sqlite3_errmsg(h));
+	sqlite3_close(h);
+	return rc;
+}
+
+static long
+count_on(const char *p, const char *table)
+{
+	char	 sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	return query_number(p, sql);
+}
+
+/*
+ * Past its TTL a key is a tombstone until the horizon: the same request
+ * is answered as expired with the first Location and runs nothing, another
+ * request is a mismatch; the purge moves rows to tombstones and removes
+ * tombstones past the horizon, a bounded number at a time; past the
+ * horizon the key is new.
+ */
+static void
+test_tombstones(void)
+{
+	char		 p[64], w[80];
+	struct store	*h;
+	struct todo_in	 in = { 0 };
+	struct op	 op = { 0 };
+	struct idem_op	 iop;
+	struct resp	 first = { 0 }, again = { 0 };
+	struct store_key k;
+	struct verr	 err;
+	enum idem_res	 res;
+	int64_t		 t = 2000000;
+	char		 key[16];
+	int		 fd, i;
+
+	snprintf(p, sizeof(p), "/tmp/todo-tomb-XXXXXX");
+	if ((fd = mkstemp(p)) == -1)
+		return;
+	close(fd);
+	snprintf(w, sizeof(w), "%s-writer", p);
+	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 100 })) != NULL);
+	if (h == NULL)
+		return;
+	CHECK(valid_set_string(&in, FIELD_TITLE, "Call mum", 8, 0, &err) == 0);
+	op.kind = OP_CREATE;
+	op.out = OUT_JSON;
+	op.in = &in;
+
+	/* The first answer and a replay carry the key's expiry: first use + TTL (60 s). */
+	iop = keyed("t1", "POST", "/todos", "{\"title\":\"Call mum\"}", t);
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &first), IDEM_DONE);
+	CHECK_INT(first.key_expires, t + 60);
+	CHECK_STR(first.location, "/todos/1");
+	iop.now = t + 59;
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_REPLAYED);
+	CHECK_INT(again.key_expires, t + 60);
+	CHECK(again.body.len == first.body.len &&
+	    memcmp(again.body.data, first.body.data, first.body.len) == 0);
+
+	/* Past the TTL, its row not yet moved: expired, the first Location, nothing runs. */
+	iop.now = t + 60;
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_EXPIRED);
+	CHECK_STR(again.location, "/todos/1");
+	CHECK_INT(again.body.len, 0);
+	CHECK_INT(again.key_expires, 0);
+	CHECK_INT(count_on(p, "todos"), 1);
+	iop = keyed("t1", "POST", "/todos", "{\"title\":\"Call dad\"}", t + 60);
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_MISMATCH);
+	iop = keyed("t1", "PUT", "/todos", "{\"title\":\"Call mum\"}", t + 60);
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_MISMATCH);
+
+	/* The purge moves the row: a tombstone with the request and headers, no body. */
+	CHECK(store_begin(h) == STORE_OK);
+	CHECK(store_key_purge(h, t + 60, 16) == STORE_OK);
+	CHECK(store_commit(h) == STORE_OK);
+	CHECK_INT(count_on(p, "idempotency_keys"), 0);
+	CHECK_INT(count_on(p, "idempotency_tombstones"), 1);
+	CHECK_INT(query_number(p, "SELECT forget_at FROM idempotency_tombstones"), t + 100);
+	CHECK(store_key_get(h, "", "t1", t + 61, &k) == STORE_OK);
+	CHECK_INT(k.expired, 1);
+	CHECK_INT(k.status, 201);
+	CHECK_INT(k.todo_id, 1);
+	CHECK_INT(k.body.len, 0);
+	CHECK(k.raw_fingerprint == NULL);
+	CHECK(strstr(k.headers, "Location: /todos/1\r\n") != NULL);
+	store_key_clear(&k);
+	iop = keyed("t1", "POST", "/todos", "{\"title\":\"Call mum\"}", t + 61);
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_EXPIRED);
+	CHECK_STR(again.location, "/todos/1");
+	/* The read before the write answers it too, once the body is known. */
+	iop.raw_fingerprint = "raw";
+	iop.fingerprint = NULL;
+	CHECK_INT(idem_lookup(h, &iop, &again, &res), -1);
+	iop = keyed("t1", "POST", "/todos", "{\"title\":\"Call mum\"}", t + 61);
+	CHECK_INT(idem_lookup(h, &iop, &again, &res), 1);
+	CHECK_INT(res, IDEM_EXPIRED);
+	CHECK_INT(count_on(p, "todos"), 1);
+
+	/* Tombstones go in bounded steps once past the horizon. */
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof(key), "b%d", i);
+		iop = keyed(key, "POST", "/todos", "{\"title\":\"Call mum\"}", t + 10);
+		CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_DONE);
+	}
+	CHECK(store_begin(h) == STORE_OK);
+	CHECK(store_key_purge(h, t + 70, 2) == STORE_OK);
+	CHECK(store_commit(h) == STORE_OK);
+	CHECK_INT(count_on(p, "idempotency_keys"), 3);
+	CHECK_INT(count_on(p, "idempotency_tombstones"), 3);
+	CHECK(store_begin(h) == STORE_OK);
+	CHECK(store_key_purge(h, t + 70, 16) == STORE_OK);
+	CHECK(store_commit(h) == STORE_OK);
+	CHECK_INT(count_on(p, "idempotency_keys"), 0);
+	CHECK_INT(count_on(p, "idempotency_tombstones"), 6);
+	CHECK(store_begin(h) == STORE_OK);
+	CHECK(store_key_purge(h, t + 110, 4) == STORE_OK);
+	CHECK(store_commit(h) == STORE_OK);
+	CHECK_INT(count_on(p, "idempotency_tombstones"), 2);
+	CHECK(store_begin(h) == STORE_OK);
+	CHECK(store_key_purge(h, t + 110, 4) == STORE_OK);
+	CHECK(store_commit(h) == STORE_OK);
+	CHECK_INT(count_on(p, "idempotency_tombstones"), 0);
+
+	/* Past the horizon the key is new: it runs, once. */
+	iop = keyed("t1", "POST", "/todos", "{\"title\":\"Call mum\"}", t + 110);
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK_STR(again.location, "/todos/7");
+	CHECK_INT(count_on(p, "todos"), 7);
+
+	/* A tombstone left past the horizon does not hold the key, and is replaced. */
+	iop = keyed("t2", "POST", "/todos", "{\"title\":\"Call mum\"}", t + 200);
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK(store_begin(h) == STORE_OK);
+	CHECK(store_key_purge(h, t + 260, 16) == STORE_OK);
+	CHECK(store_commit(h) == STORE_OK);
+	iop.now = t + 300;
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_DONE);
+	CHECK(store_begin(h) == STORE_OK);
+	CHECK(store_key_purge(h, t + 360, 16) == STORE_OK);
+	CHECK(store_commit(h) == STORE_OK);
+	CHECK_INT(query_number(p, "SELECT forget_at FROM idempotency_tombstones WHERE key = 't2'"),
+	    t + 400);
+
+	todo_in_clear(&in);
+	http_resp_free(&first);
+	http_resp_free(&again);
+	store_close(h);
+	unlink(p);
+	unlink(w);
+}
+
+/*
+ * A database made by the previous program (schema step 3) opens, migrates
+ * and keeps its keys: a live one replays byte for byte, an expired one is
+ * remembered for the default horizon, 30 days from its first use.
+ */
+static void
+test_migration(void)
+{
+	static const char v3[] =
+	    "CREATE TABLE todos (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL,"
+	    " description TEXT, is_completed INTEGER NOT NULL DEFAULT 0 CHECK (is_completed IN (0, 1)),"
+	    " version INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+	    "CREATE TABLE idempotency_keys (scope TEXT NOT NULL DEFAULT '', key TEXT NOT NULL,"
+	    " method TEXT NOT NULL, path TEXT NOT NULL, fingerprint TEXT NOT NULL, todo_id INTEGER,"
+	    " status INTEGER NOT NULL, headers TEXT NOT NULL DEFAULT '', body BLOB NOT NULL DEFAULT x'',"
+	    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, raw_fingerprint TEXT,"
+	    " PRIMARY KEY (scope, key));"
+	    "CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);"
+	    "INSERT INTO todos (title, created_at, updated_at) VALUES ('Old', 'x', 'x');"
+	    "INSERT INTO idempotency_keys (key, method, path, fingerprint, todo_id, status, headers,"
+	    " body, created_at, expires_at) VALUES"
+	    " ('old-live', 'POST', '/todos', '%s', 1, 201,"
+	    " 'Content-Type: application/json' || char(13, 10) || 'Location: /todos/1' || char(13, 10),"
+	    " CAST('{\"id\":1}' AS BLOB), 3000000, 3086400),"
+	    " ('old-gone', 'POST', '/todos', '%s', 1, 201, 'Location: /todos/1' || char(13, 10),"
+	    " x'', 2900000, 2986400);"
+	    "PRAGMA user_version = 3;";
+	char		 p[64], w[80], sql[sizeof(v3) + 160];
+	struct store	*h;
+	struct idem_op	 iop;
+	struct op	 op = { 0 };
+	struct todo_in	 in = { 0 };
+	struct resp	 r = { 0 };
+	int		 fd;
+
+	snprintf(p, sizeof(p), "/tmp/todo-v3-XXXXXX");
+	if ((fd = mkstemp(p)) == -1)
+		return;
+	close(fd);
+	snprintf(w, sizeof(w), "%s-writer", p);
+	iop = keyed("old-live", "POST", "/todos", "{\"title\":\"Old\"}", 3000100);
+	snprintf(sql, sizeof(sql), v3, iop.fingerprint, iop.fingerprint);
+	CHECK(exec_on(p, sql) == 0);
+	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 2592000 })) != NULL);
+	if (h == NULL)
+		return;
+	CHECK_INT(query_number(p, "PRAGMA user_version"), 4);
+	CHECK_INT(count_on(p, "idempotency_keys"), 2);
+	CHECK_INT(query_number(p, "SELECT forget_at FROM idempotency_keys WHERE key = 'old-live'"),
+	    3000000 + 2592000);
+	op.kind = OP_CREATE;
+	op.out = OUT_JSON;
+	op.in = &in;
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &r), IDEM_REPLAYED);
+	CHECK_STR(r.location, "/todos/1");
+	CHECK(r.body.len == 8 && memcmp(r.body.data, "{\"id\":1}", 8) == 0);
+	CHECK_INT(r.key_expires, 3086400);
+	iop = keyed("old-gone", "POST", "/todos", "{\"title\":\"Old\"}", 3000100);
+	CHECK_INT(idem_run(h, &iop, op_run, &op, &r), IDEM_EXPIRED);
+	CHECK_STR(r.location, "/todos/1");
+	CHECK_INT(count_on(p, "todos"), 1);
+	/* A second open migrates nothing more. */
+	store_close(h);
+	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 2592000 })) != NULL);
+	CHECK_INT(query_number(p, "PRAGMA user_version"), 4);
+	http_resp_free(&r);
+	store_close(h);
+	unlink(p);
+	unlink(w);
+}
+
 int
 main(void)
 {
@@ -138,7 +375,7 @@ main(void)
 		return 1;
 	close(fd);
 	snprintf(writer, sizeof(writer), "%s-writer", path);
-	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP })) == NULL)
+	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0 })) == NULL)
 		return 1;
 	CHECK(valid_set_string(&in, FIELD_TITLE, " Buy milk ", 10, 0, &err) == 0);
 	CHECK_STR(in.title, "Buy milk");
@@ -352,8 +589,8 @@ main(void)
 		struct todo t;
 
 		CHECK(store_begin(db) == STORE_OK);
-		CHECK(store_key_claim(db, &cl) == STORE_OK);
-		CHECK(store_key_claim(db, &cl) == STORE_EXISTS);
+		CHECK(store_key_claim(db, &cl, NULL) == STORE_OK);
+		CHECK(store_key_claim(db, &cl, NULL) == STORE_EXISTS);
 		CHECK(store_key_get(db, "", "claim-1", now, &k) == STORE_OK);
 		CHECK_INT(k.status, 0);
 		store_key_clear(&k);
@@ -362,7 +599,7 @@ main(void)
 		cl.now = now + 10;
 		cl.fingerprint = "fp2";
 		CHECK(store_begin(db) == STORE_OK);
-		CHECK(store_key_claim(db, &cl) == STORE_OK);
+		CHECK(store_key_claim(db, &cl, NULL) == STORE_OK);
 		CHECK(store_key_get(db, "", "claim-1", now + 10, &k) == STORE_OK);
 		CHECK_STR(k.fingerprint, "fp2");
 		store_key_clear(&k);
@@ -413,5 +650,7 @@ main(void)
 	store_close(db);
 	unlink(path);
 	unlink(writer);
+	test_tombstones();
+	test_migration();
 	CHECK_DONE();
 }

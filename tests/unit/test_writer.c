@@ -78,7 +78,7 @@ writer_fork(unsigned delay_ms, struct recent *recent)
 			close(links[i][0]);
 			fds[i] = links[i][1];
 		}
-		if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP })) == NULL)
+		if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0 })) == NULL)
 			_exit(1);
 		i = writerd_serve(db, fds, LINKS, recent, &stop);
 		store_close(db);
@@ -148,7 +148,7 @@ call_fork(int i, const struct call *c, struct recent *hint)
 	op.if_match = c->if_match;
 	if (hint == NULL)
 		res = writer_call(&l, &iop, &op, &r);
-	else if ((app.db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP })) == NULL)
+	else if ((app.db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0 })) == NULL)
 		_exit(98);
 	else
 		res = writer_change(&app, &iop, &op, &r, 0);
@@ -194,7 +194,7 @@ main(void)
 	if ((fd = mkstemp(path)) == -1)
 		return 1;
 	close(fd);
-	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP })) == NULL)
+	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0 })) == NULL)
 		return 1;
 	store_close(db);
 

@@ -65,6 +65,7 @@ pgs_open(const struct store_conf *conf)
 	}
 	p->base.engine = &store_pg;
 	p->busy_ms = conf->busy_ms;
+	p->horizon = conf->key_horizon;
 	if ((p->conn = PQconnectdbParams(keys, vals, 1)) == NULL) {
 		fprintf(stderr, "postgresql: out of memory\n");
 		goto fail;

@@ -9,24 +9,31 @@
 /* Columns of PGS_KEY_GET, whose result is binary. */
 enum {
 	KEY_METHOD, KEY_PATH, KEY_FINGERPRINT, KEY_STATUS, KEY_HEADERS, KEY_BODY,
-	KEY_EXPIRES_AT, KEY_RAW_FINGERPRINT, KEY_TODO_ID, KEY__MAX
+	KEY_EXPIRES_AT, KEY_RAW_FINGERPRINT, KEY_TODO_ID, KEY_EXPIRED, KEY__MAX
 };
 
 enum store_res
-pgs_key_claim(struct store *s, const struct store_claim *c)
+pgs_key_claim(struct store *s, const struct store_claim *c, int64_t *expires_at)
 {
 	struct pgs	*p = (struct pgs *)s;
-	char		 ttl[NUM_MAX];
-	const char	*v[7] = { c->scope != NULL ? c->scope : "", c->key, c->method, c->path,
-			    c->fingerprint, c->raw_fingerprint, ttl };
+	char		 ttl[NUM_MAX], horizon[NUM_MAX];
+	const char	*v[8] = { c->scope != NULL ? c->scope : "", c->key, c->method, c->path,
+			    c->fingerprint, c->raw_fingerprint, ttl, horizon };
 	PGresult	*res = NULL;
 	enum store_res	 rc;
+	int64_t		 at = 0;
 
 	/* c->now is not used: the database's clock decides what has expired. */
 	num_format(ttl, c->ttl);
+	num_format(horizon, p->horizon);
 	if ((rc = pgs_exec(p, PGS_KEY_CLAIM, v, NULL, NULL, &res)) != STORE_OK)
 		return rc;
-	rc = PQntuples(res) == 1 ? STORE_OK : STORE_EXISTS;
+	if (PQntuples(res) != 1)
+		rc = STORE_EXISTS;
+	else if (pgs_int64(PQgetvalue(res, 0, 0), &at) == -1)
+		rc = pgs_fail(p, STORE_ERROR, "a claimed key came back without its expiry");
+	else if (expires_at != NULL)
+		*expires_at = at;
 	PQclear(res);
 	return rc;
 }
@@ -53,7 +60,9 @@ pgs_key_record(struct store *s, const char *scope, const char *key, int64_t todo
 		return rc;
 	n = pgs_changes(res);
 	PQclear(res);
-	return n == 1 ? STORE_OK : pgs_fail(p, STORE_NOTFOUND, "no claimed key row to record in");
+	/* No row: the claimed one is gone, or the key's tombstone came first. */
+	return n == 1 ? STORE_OK : pgs_fail(p, STORE_BUSY,
+	    "the key was claimed while its expired row became a tombstone");
 }
 
 /* A malloc'd copy of a binary text cell (its bytes, then a NUL), or NULL. */
@@ -78,7 +87,7 @@ pgs_key_get(struct store *s, const char *scope, const char *key, int64_t now,
 	const char	*v[2] = { scope != NULL ? scope : "", key };
 	PGresult	*res = NULL;
 	enum store_res	 rc;
-	int64_t		 status;
+	int64_t		 status, expired;
 
 	(void)now;	/* expired by the database's clock */
 	memset(k, 0, sizeof(*k));
@@ -92,6 +101,7 @@ pgs_key_get(struct store *s, const char *scope, const char *key, int64_t now,
 	    pgs_cell_int(res, 0, KEY_STATUS, 4, &status) == -1 ||
 	    pgs_cell_int(res, 0, KEY_EXPIRES_AT, 8, &k->expires_at) == -1 ||
 	    pgs_cell_int(res, 0, KEY_TODO_ID, 8, &k->todo_id) == -1 ||
+	    pgs_cell_int(res, 0, KEY_EXPIRED, 4, &expired) == -1 ||
 	    (k->method = cell_dup(res, KEY_METHOD)) == NULL ||
 	    (k->path = cell_dup(res, KEY_PATH)) == NULL ||
 	    (k->fingerprint = cell_dup(res, KEY_FINGERPRINT)) == NULL ||
@@ -105,8 +115,30 @@ pgs_key_get(struct store *s, const char *scope, const char *key, int64_t now,
 		return pgs_fail(p, STORE_ERROR, "a key row could not be read");
 	}
 	k->status = (int)status;
+	k->expired = expired != 0;
 	PQclear(res);
 	return STORE_OK;
+}
+
+/* Runs purge statement which with limit: the rows it took (by its count or its one value), or -1. */
+static long
+purge_step(struct pgs *p, enum pgs_stmt which, const char *lim, enum store_res *rc)
+{
+	const char	*v[1] = { lim };
+	PGresult	*res = NULL;
+	int64_t		 n = -1;
+
+	if ((*rc = pgs_exec(p, which, v, NULL, NULL, &res)) != STORE_OK)
+		return -1;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		if (PQntuples(res) != 1 || pgs_int64(PQgetvalue(res, 0, 0), &n) == -1)
+			n = -1;
+	} else
+		n = pgs_changes(res);
+	PQclear(res);
+	if (n < 0)
+		*rc = pgs_fail(p, STORE_ERROR, "a purge of keys gave no count");
+	return (long)n;
 }
 
 enum store_res
@@ -114,11 +146,10 @@ pgs_key_purge(struct store *s, int64_t now, int limit)
 {
 	struct pgs	*p = (struct pgs *)s;
 	char		 lim[NUM_MAX];
-	const char	*v[1] = { lim };
 	PGresult	*res = NULL;
-	enum store_res	 rc;
+	enum store_res	 rc = STORE_OK;
 	int64_t		 wait = 1;
-	long		 n;
+	long		 moved, dropped;
 
 	/*
 	 * now is not used: what has expired is the database's clock's call,
@@ -128,15 +159,12 @@ pgs_key_purge(struct store *s, int64_t now, int limit)
 	if (limit <= 0 || clock_mono_ms() < p->purge_after)
 		return STORE_OK;
 	num_format(lim, limit);
-	if ((rc = pgs_exec(p, PGS_KEY_PURGE, v, NULL, NULL, &res)) != STORE_OK)
+	if ((moved = purge_step(p, PGS_KEY_PURGE, lim, &rc)) == -1 ||
+	    (dropped = purge_step(p, PGS_TOMB_PURGE, lim, &rc)) == -1)
 		return rc;
-	n = pgs_changes(res);
-	PQclear(res);
-	if (n < 0)
-		return pgs_fail(p, STORE_ERROR, "DELETE FROM idempotency_keys gave no count");
-	if (n >= limit)
+	if (moved >= limit || dropped >= limit)
 		return STORE_OK;	/* more may be due: purge again on the next write */
-	/* All due rows are gone: nothing to do until the next one expires. */
+	/* All due rows are gone: nothing to do until the next one is due. */
 	if ((rc = pgs_exec(p, PGS_KEY_NEXT_EXPIRY, NULL, NULL, NULL, &res)) != STORE_OK)
 		return rc;
 	/*

@@ -41,6 +41,7 @@ enum pgs_stmt {
 	PGS_KEY_RECORD,
 	PGS_KEY_GET,
 	PGS_KEY_PURGE,
+	PGS_TOMB_PURGE,
 	PGS_KEY_NEXT_EXPIRY,
 	PGS__MAX
 };
@@ -62,11 +63,12 @@ struct pgs {
 	struct store	 base;
 	PGconn		*conn;
 	int		 busy_ms;
+	int64_t		 horizon;	/* seconds a key is remembered (store_conf) */
 	int		 ready;		/* settings made, statements prepared on this connection */
 	int		 in_tx;		/* between a BEGIN that worked and its end */
 	int		 begin_due;	/* BEGIN not sent yet: it goes with the first statement */
 	int		 undo_failed;	/* a savepoint could not be undone: no commit */
-	int64_t		 purge_after;	/* clock_mono_ms before which no key expires */
+	int64_t		 purge_after;	/* clock_mono_ms before which no key or tombstone is due */
 	char		 err[256];	/* the latest error, for errmsg */
 };
 
@@ -124,7 +126,8 @@ enum store_res	 pgs_todo_list(struct store *, int64_t before, unsigned limit,
 		    struct todo **items, size_t *n);
 
 /* key.c */
-enum store_res	 pgs_key_claim(struct store *, const struct store_claim *);
+enum store_res	 pgs_key_claim(struct store *, const struct store_claim *,
+		    int64_t *expires_at);
 enum store_res	 pgs_key_record(struct store *, const char *scope, const char *key,
 		    int64_t todo_id, int status, const char *headers, const void *body,
 		    size_t len);

@@ -33,6 +33,29 @@ static const char *const migrations[] = {
 	" expires_at bigint NOT NULL,"
 	" PRIMARY KEY (scope, key));"
 	"CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);",
+	/*
+	 * 2: a key is remembered past its TTL until forget_at, as a tombstone
+	 * (the request and where its todo is, no response), so that a late
+	 * retry is refused rather than run again. Keys kept before this step
+	 * are remembered for the default horizon, 30 days from their first use.
+	 */
+	"ALTER TABLE idempotency_keys ADD COLUMN forget_at bigint;"
+	"UPDATE idempotency_keys SET forget_at = greatest(expires_at, created_at + 2592000);"
+	"ALTER TABLE idempotency_keys ALTER COLUMN forget_at SET NOT NULL;"
+	"CREATE TABLE idempotency_tombstones ("
+	" scope text NOT NULL,"
+	" key text NOT NULL,"
+	" method text NOT NULL,"
+	" path text NOT NULL,"
+	" fingerprint text NOT NULL,"
+	" todo_id bigint,"
+	" status integer NOT NULL,"
+	" headers text NOT NULL DEFAULT '',"
+	" created_at bigint NOT NULL,"
+	" expires_at bigint NOT NULL,"
+	" forget_at bigint NOT NULL,"
+	" PRIMARY KEY (scope, key));"
+	"CREATE INDEX idempotency_tombstones_forget ON idempotency_tombstones (forget_at);",
 };
 
 #define MIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -39,38 +39,77 @@ const struct pgs_stmt_def pgs_stmts[PGS__MAX] = {
 	    2, 1, 1 },
 	/*
 	 * PGS_KEY_CLAIM: one statement, so the primary key decides between
-	 * concurrent claims; an expired row is taken over as if free. A row
-	 * comes back only when this transaction claimed the key.
+	 * concurrent claims; a row past its horizon is taken over as if free,
+	 * a row or a tombstone within it is left be. The row's expiry comes
+	 * back only when this transaction claimed the key.
 	 */
 	[PGS_KEY_CLAIM] = { "todo_key_claim",
 	    "INSERT INTO idempotency_keys (scope, key, method, path, fingerprint,"
-	    " raw_fingerprint, todo_id, status, headers, body, created_at, expires_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, NULL, 0, '', '', " PGS_NOW ", " PGS_NOW " + $7)"
+	    " raw_fingerprint, todo_id, status, headers, body, created_at, expires_at, forget_at)"
+	    " SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, NULL, 0, '', '',"
+	    " " PGS_NOW ", " PGS_NOW " + $7::bigint, " PGS_NOW " + greatest($7::bigint, $8::bigint)"
+	    " WHERE NOT EXISTS (SELECT 1 FROM idempotency_tombstones"
+	    " WHERE scope = $1::text AND key = $2::text AND forget_at > " PGS_NOW ")"
 	    " ON CONFLICT (scope, key) DO UPDATE SET method = excluded.method,"
 	    " path = excluded.path, fingerprint = excluded.fingerprint,"
 	    " raw_fingerprint = excluded.raw_fingerprint, todo_id = NULL, status = 0,"
 	    " headers = '', body = '', created_at = excluded.created_at,"
-	    " expires_at = excluded.expires_at"
-	    " WHERE idempotency_keys.expires_at <= excluded.created_at RETURNING 1",
-	    7, 0, 0 },
-	/* PGS_KEY_RECORD: the response, into the row this transaction claimed */
+	    " expires_at = excluded.expires_at, forget_at = excluded.forget_at"
+	    " WHERE idempotency_keys.forget_at <= excluded.created_at RETURNING expires_at",
+	    8, 0, 0 },
+	/*
+	 * PGS_KEY_RECORD: the response, into the row this transaction claimed,
+	 * unless the key has a tombstone now: the claim's look at tombstones
+	 * was as of its start, and a row another host moved while the claim
+	 * waited for it is seen only by this later statement.
+	 */
 	[PGS_KEY_RECORD] = { "todo_key_record",
 	    "UPDATE idempotency_keys SET todo_id = $3, status = $4, headers = $5, body = $6"
-	    " WHERE scope = $1 AND key = $2", 6, 0, 0 },
-	/* PGS_KEY_GET: binary, so the body comes as its bytes; live rows only */
+	    " WHERE scope = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM idempotency_tombstones"
+	    " WHERE scope = $1 AND key = $2 AND forget_at > " PGS_NOW ")", 6, 0, 0 },
+	/*
+	 * PGS_KEY_GET: binary, so the body comes as its bytes; the live row,
+	 * else, marked expired, the row past its TTL not yet moved or the
+	 * tombstone, within the horizon
+	 */
 	[PGS_KEY_GET] = { "todo_key_get",
 	    "SELECT method, path, fingerprint, status, headers, body, expires_at,"
-	    " raw_fingerprint, todo_id FROM idempotency_keys"
-	    " WHERE scope = $1 AND key = $2 AND expires_at > " PGS_NOW, 2, 1, 1 },
+	    " raw_fingerprint, todo_id, (expires_at <= " PGS_NOW ")::integer"
+	    " FROM idempotency_keys WHERE scope = $1 AND key = $2 AND forget_at > " PGS_NOW
+	    " UNION ALL SELECT method, path, fingerprint, status, headers, ''::bytea, expires_at,"
+	    " NULL::text, todo_id, 1 FROM idempotency_tombstones"
+	    " WHERE scope = $1 AND key = $2 AND forget_at > " PGS_NOW " LIMIT 1", 2, 1, 1 },
 	/*
 	 * PGS_KEY_PURGE: bounded, so each write pays a small and fixed share;
 	 * rows other transactions hold are left for later, never waited for.
+	 * The rows deleted are kept as tombstones when recorded and within
+	 * the horizon (one left past the horizon of an earlier use replaced).
 	 */
 	[PGS_KEY_PURGE] = { "todo_key_purge",
-	    "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
-	    " WHERE expires_at <= " PGS_NOW " ORDER BY expires_at LIMIT $1"
-	    " FOR UPDATE SKIP LOCKED)", 1, 0, 0 },
-	/* PGS_KEY_NEXT_EXPIRY: seconds until the next key expires, by the expires_at index */
+	    "WITH gone AS (DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid"
+	    " FROM idempotency_keys WHERE expires_at <= " PGS_NOW " ORDER BY expires_at LIMIT $1"
+	    " FOR UPDATE SKIP LOCKED) RETURNING scope, key, method, path, fingerprint, todo_id,"
+	    " status, headers, created_at, expires_at, forget_at),"
+	    " kept AS (INSERT INTO idempotency_tombstones (scope, key, method, path, fingerprint,"
+	    " todo_id, status, headers, created_at, expires_at, forget_at)"
+	    " SELECT * FROM gone WHERE status <> 0 AND forget_at > " PGS_NOW
+	    " ON CONFLICT (scope, key) DO UPDATE SET method = excluded.method,"
+	    " path = excluded.path, fingerprint = excluded.fingerprint,"
+	    " todo_id = excluded.todo_id, status = excluded.status, headers = excluded.headers,"
+	    " created_at = excluded.created_at, expires_at = excluded.expires_at,"
+	    " forget_at = excluded.forget_at)"
+	    " SELECT count(*) FROM gone", 1, 0, 0 },
+	/* PGS_TOMB_PURGE: tombstones past the horizon, bounded alike */
+	[PGS_TOMB_PURGE] = { "todo_tomb_purge",
+	    "DELETE FROM idempotency_tombstones WHERE ctid IN (SELECT ctid"
+	    " FROM idempotency_tombstones WHERE forget_at <= " PGS_NOW " ORDER BY forget_at"
+	    " LIMIT $1 FOR UPDATE SKIP LOCKED)", 1, 0, 0 },
+	/*
+	 * PGS_KEY_NEXT_EXPIRY: seconds until the next row or tombstone is due,
+	 * by their indexes. With no key row, a new one may come at any time:
+	 * a second (a new key expires after every older one, never a tombstone).
+	 */
 	[PGS_KEY_NEXT_EXPIRY] = { "todo_key_next_expiry",
-	    "SELECT min(expires_at) - " PGS_NOW " FROM idempotency_keys", 0, 0, 0 },
+	    "SELECT least(coalesce((SELECT min(expires_at) FROM idempotency_keys), " PGS_NOW " + 1),"
+	    " (SELECT min(forget_at) FROM idempotency_tombstones)) - " PGS_NOW, 0, 0, 0 },
 };

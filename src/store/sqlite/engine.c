@@ -39,6 +39,7 @@ sq_open(const struct store_conf *conf)
 	db->base.engine = &store_sqlite;
 	db->busy_ms = conf->busy_ms;
 	db->sync = conf->sync;
+	db->horizon = conf->key_horizon;
 	sq_group_open(db, path);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {

@@ -3,7 +3,7 @@
 #include "store/sqlite/sq.h"
 
 enum store_res
-sq_key_claim(struct store *s, const struct store_claim *c)
+sq_key_claim(struct store *s, const struct store_claim *c, int64_t *expires_at)
 {
 	struct sq	*db = SQ(s);
 	sqlite3_stmt	*st = db->stmt[SQ_KEY_CLAIM];
@@ -17,10 +17,15 @@ sq_key_claim(struct store *s, const struct store_claim *c)
 	sq_bind_text(st, 6, c->raw_fingerprint);
 	sqlite3_bind_int64(st, 7, c->now);
 	sqlite3_bind_int64(st, 8, c->ttl);
+	sqlite3_bind_int64(st, 9, db->horizon);
 	if ((rc = sq_exec(db, SQ_KEY_CLAIM)) != STORE_OK)
 		return rc;
-	/* No row inserted or taken over: the key's row is live. */
-	return sqlite3_changes(db->h) == 1 ? STORE_OK : STORE_EXISTS;
+	/* No row inserted or taken over: the key is remembered still. */
+	if (sqlite3_changes(db->h) != 1)
+		return STORE_EXISTS;
+	if (expires_at != NULL)
+		*expires_at = c->now + c->ttl;
+	return STORE_OK;
 }
 
 enum store_res
@@ -63,6 +68,7 @@ sq_key_get(struct store *s, const char *scope, const char *key, int64_t now,
 		k->status = sqlite3_column_int(st, 3);
 		k->expires_at = sqlite3_column_int64(st, 6);
 		k->todo_id = sqlite3_column_int64(st, 8);
+		k->expired = sqlite3_column_int(st, 9) != 0;
 		if ((k->method = sq_col_dup(st, 0)) == NULL ||
 		    (k->path = sq_col_dup(st, 1)) == NULL ||
 		    (k->fingerprint = sq_col_dup(st, 2)) == NULL ||
@@ -84,24 +90,39 @@ sq_key_get(struct store *s, const char *scope, const char *key, int64_t now,
 	return res;
 }
 
+/* Runs a purge statement over what is due by now, at most limit rows: their count, or -1. */
+static int
+purge_step(struct sq *db, enum sq_stmt which, int64_t now, int limit, enum store_res *rc)
+{
+	sqlite3_stmt	*st = db->stmt[which];
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	if ((*rc = sq_exec(db, which)) != STORE_OK)
+		return -1;
+	return sqlite3_changes(db->h);
+}
+
 enum store_res
 sq_key_purge(struct store *s, int64_t now, int limit)
 {
 	struct sq	*db = SQ(s);
-	sqlite3_stmt	*st = db->stmt[SQ_KEY_PURGE];
-	enum store_res	 rc;
-	int		 step;
+	sqlite3_stmt	*st;
+	enum store_res	 rc = STORE_OK;
+	int		 moved, dropped, step;
 
-	if (now < db->purge_after)
+	if (now < db->purge_after || limit <= 0)
 		return STORE_OK;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
-	if ((rc = sq_exec(db, SQ_KEY_PURGE)) != STORE_OK)
+	/* The same oldest rows: copied as tombstones, then deleted. */
+	if (purge_step(db, SQ_KEY_MOVE, now, limit, &rc) == -1 ||
+	    (moved = purge_step(db, SQ_KEY_PURGE, now, limit, &rc)) == -1 ||
+	    (dropped = purge_step(db, SQ_TOMB_PURGE, now, limit, &rc)) == -1)
 		return rc;
-	if (sqlite3_changes(db->h) >= limit)
+	if (moved >= limit || dropped >= limit)
 		return STORE_OK;	/* more may be due: purge again on the next write */
 	/* All due rows are gone: nothing to do until the next one expires. */
 	st = db->stmt[SQ_KEY_NEXT_EXPIRY];
+	sqlite3_bind_int64(st, 1, now);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		db->purge_after = sqlite3_column_int64(st, 0);
@@ -109,6 +130,6 @@ sq_key_purge(struct store *s, int64_t now, int limit)
 		db->purge_after = now + 1;
 	else
 		rc = sq_map(step) == STORE_OK ? STORE_ERROR : sq_map(step);
-	sqlite3_reset(st);
+	sq_done(st);
 	return rc;
 }

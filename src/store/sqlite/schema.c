@@ -47,6 +47,28 @@ static const char *const migrations[] = {
 	"CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);",
 	/* 3: a retry that resends the very bytes is known without parsing them. */
 	"ALTER TABLE idempotency_keys ADD COLUMN raw_fingerprint TEXT;",
+	/*
+	 * 4: a key is remembered past its TTL until forget_at, as a tombstone
+	 * (the request and where its todo is, no response), so that a late
+	 * retry is refused rather than run again. Keys kept before this step
+	 * are remembered for the default horizon, 30 days from their first use.
+	 */
+	"ALTER TABLE idempotency_keys ADD COLUMN forget_at INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE idempotency_keys SET forget_at = max(expires_at, created_at + 2592000);"
+	"CREATE TABLE idempotency_tombstones ("
+	" scope TEXT NOT NULL,"
+	" key TEXT NOT NULL,"
+	" method TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL,"
+	" todo_id INTEGER,"
+	" status INTEGER NOT NULL,"
+	" headers TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" forget_at INTEGER NOT NULL,"
+	" PRIMARY KEY (scope, key)) WITHOUT ROWID;"
+	"CREATE INDEX idempotency_tombstones_forget ON idempotency_tombstones (forget_at);",
 };
 
 #define MIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -30,7 +30,9 @@ enum sq_stmt {
 	SQ_KEY_CLAIM,
 	SQ_KEY_RECORD,
 	SQ_KEY_GET,
+	SQ_KEY_MOVE,
 	SQ_KEY_PURGE,
+	SQ_TOMB_PURGE,
 	SQ_KEY_NEXT_EXPIRY,
 	SQ__MAX
 };
@@ -47,7 +49,8 @@ struct sq {
 	enum store_sync		 sync;
 	struct sq_commits	*commits;	/* mapped from the lock file, or NULL */
 	uint32_t		 pid;		/* this process, as named in commits */
-	int64_t			 purge_after;	/* no key seen to expire before this */
+	int64_t			 horizon;	/* seconds a key is remembered (store_conf) */
+	int64_t			 purge_after;	/* no key or tombstone seen to expire before this */
 	int			 undo_failed;	/* a savepoint could not be undone: no commit */
 };
 
@@ -86,7 +89,7 @@ enum store_res	 sq_todo_list(struct store *, int64_t before, unsigned limit,
 		    struct todo **items, size_t *n);
 
 /* key.c */
-enum store_res	 sq_key_claim(struct store *, const struct store_claim *);
+enum store_res	 sq_key_claim(struct store *, const struct store_claim *, int64_t *expires_at);
 enum store_res	 sq_key_record(struct store *, const char *scope, const char *key,
 		    int64_t todo_id, int status, const char *headers, const void *body,
 		    size_t len);

@@ -36,30 +36,58 @@ static const char *const stmts[SQ__MAX] = {
 	/* SQ_TODO_LIST_BEFORE: the next page of a keyset pagination */
 	"SELECT " TODO_COLS " FROM todos WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
 	/*
-	 * SQ_KEY_CLAIM: the key's row with no response yet, or an expired row
-	 * taken over; the unique (scope, key) decides, a live row is left be.
+	 * SQ_KEY_CLAIM: the key's row with no response yet, or a row past its
+	 * horizon taken over; the unique (scope, key) decides, a row or a
+	 * tombstone within the horizon is left be.
 	 */
 	"INSERT INTO idempotency_keys (scope, key, method, path, fingerprint,"
-	" raw_fingerprint, todo_id, status, headers, body, created_at, expires_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, '', x'', ?7, ?7 + ?8)"
+	" raw_fingerprint, todo_id, status, headers, body, created_at, expires_at, forget_at)"
+	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, '', x'', ?7, ?7 + ?8, ?7 + max(?8, ?9)"
+	" WHERE NOT EXISTS (SELECT 1 FROM idempotency_tombstones"
+	" WHERE scope = ?1 AND key = ?2 AND forget_at > ?7)"
 	" ON CONFLICT (scope, key) DO UPDATE SET method = excluded.method,"
 	" path = excluded.path, fingerprint = excluded.fingerprint,"
 	" raw_fingerprint = excluded.raw_fingerprint, todo_id = NULL, status = 0,"
 	" headers = '', body = x'', created_at = excluded.created_at,"
-	" expires_at = excluded.expires_at"
-	" WHERE idempotency_keys.expires_at <= excluded.created_at",
+	" expires_at = excluded.expires_at, forget_at = excluded.forget_at"
+	" WHERE idempotency_keys.forget_at <= excluded.created_at",
 	/* SQ_KEY_RECORD: the response, into the row this transaction claimed */
 	"UPDATE idempotency_keys SET todo_id = ?3, status = ?4, headers = ?5, body = ?6"
 	" WHERE scope = ?1 AND key = ?2",
-	/* SQ_KEY_GET: live rows only */
+	/*
+	 * SQ_KEY_GET: the live row; else, marked expired, the row past its
+	 * TTL not yet moved or the tombstone, within the horizon
+	 */
 	"SELECT method, path, fingerprint, status, headers, body, expires_at,"
-	" raw_fingerprint, todo_id FROM idempotency_keys"
-	" WHERE scope = ?1 AND key = ?2 AND expires_at > ?3",
+	" raw_fingerprint, todo_id, expires_at <= ?3 FROM idempotency_keys"
+	" WHERE scope = ?1 AND key = ?2 AND forget_at > ?3"
+	" UNION ALL SELECT method, path, fingerprint, status, headers, x'', expires_at,"
+	" NULL, todo_id, 1 FROM idempotency_tombstones"
+	" WHERE scope = ?1 AND key = ?2 AND forget_at > ?3 LIMIT 1",
+	/*
+	 * SQ_KEY_MOVE: the oldest expired rows, those SQ_KEY_PURGE then
+	 * deletes, kept as tombstones when recorded and within the horizon;
+	 * a tombstone left past the horizon of an earlier use is replaced
+	 */
+	"INSERT OR REPLACE INTO idempotency_tombstones (scope, key, method, path,"
+	" fingerprint, todo_id, status, headers, created_at, expires_at, forget_at)"
+	" SELECT scope, key, method, path, fingerprint, todo_id, status, headers,"
+	" created_at, expires_at, forget_at FROM (SELECT * FROM idempotency_keys"
+	" WHERE expires_at <= ?1 ORDER BY expires_at, rowid LIMIT ?2)"
+	" WHERE status <> 0 AND forget_at > ?1",
 	/* SQ_KEY_PURGE: bounded, so each write pays a small and fixed share */
 	"DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys"
-	" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)",
-	/* SQ_KEY_NEXT_EXPIRY: by the expires_at index */
-	"SELECT min(expires_at) FROM idempotency_keys",
+	" WHERE expires_at <= ?1 ORDER BY expires_at, rowid LIMIT ?2)",
+	/* SQ_TOMB_PURGE: tombstones past the horizon, bounded alike */
+	"DELETE FROM idempotency_tombstones WHERE (scope, key) IN (SELECT scope, key"
+	" FROM idempotency_tombstones WHERE forget_at <= ?1 ORDER BY forget_at LIMIT ?2)",
+	/*
+	 * SQ_KEY_NEXT_EXPIRY: the next row or tombstone due, by their indexes.
+	 * With no key row, a new one may come at any time: look again in a
+	 * second (a new key expires after every older one, never a tombstone).
+	 */
+	"SELECT min(coalesce((SELECT min(expires_at) FROM idempotency_keys), ?1 + 1),"
+	" coalesce((SELECT min(forget_at) FROM idempotency_tombstones), 9223372036854775807))",
 };
 
 int
