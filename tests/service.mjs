@@ -26,8 +26,9 @@ export async function stopService(s) {
   rmSync(s.dir, { recursive: true, force: true });
 }
 
-// Starts both and resolves once /healthz answers 200; name prefixes the folder.
-export async function startService(name) {
+// Starts both and resolves once /healthz answers 200; name prefixes the
+// folder, args go to the program.
+export async function startService(name, args = []) {
   const dir = mkdtempSync(join(tmpdir(), `todo-${name}-`));
   chmodSync(dir, 0o755);
   const port = execFileSync(join(ROOT, 'build/freeport')).toString().trim();
@@ -37,7 +38,7 @@ export async function startService(name) {
     execFileSync(join(ROOT, 'nginx/render.sh'), [dir, port, socket]));
   const s = { dir, db, base: `http://127.0.0.1:${port}`, procs: [] };
   s.procs.push(spawn(join(ROOT, 'cgi-bin/todo.fcgi'),
-    ['--socket', socket, '--db', db, '--workers', '2'], { stdio: 'ignore' }));
+    ['--socket', socket, '--db', db, '--workers', '2', ...args], { stdio: 'ignore' }));
   s.procs.push(spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' }));
   for (let i = 0; ; i++) {
     try {

@@ -90,7 +90,8 @@ async function check(res, where, what) {
     if (v !== null) validate(pointer(...(h0.$ref ? h0.$ref.replace(/^#\//, '').split('/') :
       [...ptr, 'headers', name]), 'schema'), v, `${what}: header ${name}`);
   }
-  for (const name of ['Location', 'ETag', 'Retry-After', 'Allow', 'Idempotent-Replayed', 'Link']) {
+  for (const name of ['Location', 'ETag', 'Retry-After', 'Allow', 'Idempotent-Replayed',
+    'Idempotency-Key-Expires', 'Link']) {
     if (res.headers.get(name) !== null)
       assert.ok(headers[name], `${what}: header ${name} sent, but not described for ${status}`);
   }
@@ -266,6 +267,33 @@ test('answers outside any operation: 405 and 404', async () => {
   await check(await call('PUT', '/healthz', { headers: J, body: '{}' }), 'MethodNotAllowed', 'PUT /healthz');
   await check(await call('GET', '/nowhere'), 'NotFound', 'GET /nowhere');
   await check(await call('GET', '/todos/abc'), 'NotFound', 'GET /todos/abc');
+});
+
+test('a retry after its key expired: 409 with the first Location, never run again', async () => {
+  // A service of its own, whose keys expire after a second.
+  const short = await startService('api-ttl', ['--key-ttl', '1']);
+  try {
+    const P = ['/todos', 'post'];
+    const post = () => fetch(`${short.base}/todos`, { method: 'POST',
+      headers: { ...J, 'Idempotency-Key': 'expiring' }, body: '{"title":"Once"}' });
+    const first = await check(await post(), P, 'create with a short-lived key');
+    assert.equal(first.status, 201);
+    assert.ok(first.headers.get('idempotency-key-expires'), 'the answer says when its key expires');
+    let last;
+    for (let i = 0; i < 100; i++) {
+      last = await check(await post(), P, 'retry of a short-lived key');
+      if (last.status === 409) break;
+      assert.equal(last.headers.get('idempotent-replayed'), 'true', 'before expiry: a replay');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(last.status, 409);
+    assert.equal(last.json.type, '/problems/idempotency-key-expired');
+    assert.equal(last.headers.get('location'), first.headers.get('location'));
+    const list = await (await fetch(`${short.base}/todos`)).json();
+    assert.equal(list.items.length, 1, 'made once');
+  } finally {
+    await stopService(short);
+  }
 });
 
 test('every documented operation was driven', () => {
