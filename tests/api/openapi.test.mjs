@@ -269,11 +269,15 @@ test('answers outside any operation: 405 and 404', async () => {
   await check(await call('GET', '/todos/abc'), 'NotFound', 'GET /todos/abc');
 });
 
-test('a retry after its key expired: 409 with the first Location, never run again', async () => {
-  // A service of its own, whose keys expire after a second.
-  const short = await startService('api-ttl', ['--key-ttl', '1']);
+test('a server that requires keys, and a retry after its key expired', async () => {
+  // A service of its own, whose keys are required and expire after a second.
+  const short = await startService('api-ttl', ['--key-ttl', '1', '--require-key']);
   try {
     const P = ['/todos', 'post'];
+    const keyless = await check(await fetch(`${short.base}/todos`, { method: 'POST', headers: J,
+      body: '{"title":"No key"}' }), P, 'create without a key where keys are required');
+    assert.equal(keyless.status, 400);
+    assert.equal(keyless.json.type, '/problems/idempotency-key-required');
     const post = () => fetch(`${short.base}/todos`, { method: 'POST',
       headers: { ...J, 'Idempotency-Key': 'expiring' }, body: '{"title":"Once"}' });
     const first = await check(await post(), P, 'create with a short-lived key');
