@@ -153,6 +153,8 @@ export function render(doc) {
     out.push(`<h3 id="schema-${slug(name)}">${esc(name)}</h3>`);
     out.push(markdown(s.description));
     out.push(propsTable(doc, s));
+    for (const ex of s.examples || [])
+      out.push(`<p>For example:</p>\n<pre><code>${esc(JSON.stringify(ex, null, 1))}</code></pre>`);
   }
   out.push('</section>');
   out.push('<section aria-labelledby="problems-heading">\n<h2 id="problems-heading">Problem types</h2>');

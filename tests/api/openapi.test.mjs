@@ -122,6 +122,9 @@ test('the served description is a valid OpenAPI 3.1 document', async () => {
   addFormats(ajv);
   ajv.addSchema(doc, 'openapi.json');
   exercised.add('get /openapi.json');
+  for (const [name, schema] of Object.entries(doc.components.schemas))
+    for (const [i, ex] of (schema.examples || []).entries())
+      validate(pointer('components', 'schemas', name), ex, `${name}'s example ${i}`);
 });
 
 test('the docs page is made from this description and is up to date', async () => {
