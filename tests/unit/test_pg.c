@@ -574,7 +574,6 @@ test_migration(void)
 	struct store	*s;
 	struct store_key k = { 0 };
 
-	CHECK_INT(q("DROP DATABASE IF EXISTS todo_v1"), 0);
 	CHECK_INT(q("CREATE DATABASE todo_v1"), 0);
 	snprintf(conninfo, sizeof(conninfo), "host=%s port=%s dbname=todo_v1 user=postgres",
 	    getenv("PGHOST"), getenv("PGPORT"));

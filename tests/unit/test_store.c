@@ -196,6 +196,9 @@ test_tombstones(void)
 	CHECK_STR(again.location, "/todos/1");
 	CHECK_INT(again.body.len, 0);
 	CHECK_INT(again.key_expires, 0);
+	/* The write alone (the writer's way, no read before) decides the same. */
+	CHECK_INT(idem_write(h, &iop, op_run, &op, &again), IDEM_EXPIRED);
+	CHECK_STR(again.location, "/todos/1");
 	CHECK_INT(count_on(p, "todos"), 1);
 	iop = keyed("t1", "POST", "/todos", "{\"title\":\"Call dad\"}", t + 60);
 	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_MISMATCH);
@@ -220,6 +223,12 @@ test_tombstones(void)
 	iop = keyed("t1", "POST", "/todos", "{\"title\":\"Call mum\"}", t + 61);
 	CHECK_INT(idem_run(h, &iop, op_run, &op, &again), IDEM_EXPIRED);
 	CHECK_STR(again.location, "/todos/1");
+	/* A claim finds the tombstone: inside a batch's transaction too. */
+	CHECK(store_begin(h) == STORE_OK);
+	CHECK_INT(idem_apply(h, &iop, op_run, &op, &again), IDEM_EXPIRED);
+	CHECK_STR(again.location, "/todos/1");
+	CHECK(store_commit(h) == STORE_OK);
+	CHECK_INT(idem_write(h, &iop, op_run, &op, &again), IDEM_EXPIRED);
 	/* The read before the write answers it too, once the body is known. */
 	iop.raw_fingerprint = "raw";
 	iop.fingerprint = NULL;

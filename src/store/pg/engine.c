@@ -109,6 +109,7 @@ pgs_begin(struct store *s)
 	p->in_tx = 1;
 	p->begin_due = 1;
 	p->undo_failed = 0;
+	p->purged = 0;
 	return STORE_OK;
 }
 
@@ -121,6 +122,10 @@ pgs_rollback(struct store *s)
 	if (!p->begin_due && p->ready && PQstatus(p->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(p->conn) != PQTRANS_IDLE)
 		pgs_exec(p, PGS_ROLLBACK, NULL, NULL, NULL, NULL);
+	/* What the purge removed is back: purge again on the next write. */
+	if (p->purged)
+		p->purge_after = 0;
+	p->purged = 0;
 	p->in_tx = 0;
 	p->begin_due = 0;
 	p->undo_failed = 0;

@@ -159,6 +159,7 @@ pgs_key_purge(struct store *s, int64_t now, int limit)
 	if (limit <= 0 || clock_mono_ms() < p->purge_after)
 		return STORE_OK;
 	num_format(lim, limit);
+	p->purged = 1;
 	if ((moved = purge_step(p, PGS_KEY_PURGE, lim, &rc)) == -1 ||
 	    (dropped = purge_step(p, PGS_TOMB_PURGE, lim, &rc)) == -1)
 		return rc;

@@ -69,6 +69,7 @@ struct pgs {
 	int		 begin_due;	/* BEGIN not sent yet: it goes with the first statement */
 	int		 undo_failed;	/* a savepoint could not be undone: no commit */
 	int64_t		 purge_after;	/* clock_mono_ms before which no key or tombstone is due */
+	int		 purged;	/* this transaction purged: a rollback undoes it */
 	char		 err[256];	/* the latest error, for errmsg */
 };
 

@@ -85,6 +85,7 @@ sq_begin(struct store *s)
 	if (sq_lock(db) == -1)
 		return STORE_BUSY;
 	db->undo_failed = 0;
+	db->purged = 0;
 	if ((rc = sq_exec(db, SQ_BEGIN)) != STORE_OK)
 		sq_unlock(db);
 	return rc;
@@ -97,6 +98,10 @@ sq_rollback(struct store *s)
 
 	if (!sqlite3_get_autocommit(db->h))
 		sq_exec(db, SQ_ROLLBACK);
+	/* What the purge removed is back: purge again on the next write. */
+	if (db->purged)
+		db->purge_after = 0;
+	db->purged = 0;
 	sq_unlock(db);
 }
 
@@ -118,6 +123,8 @@ sq_commit(struct store *s)
 	seq = sq_commit_start(db);
 	if (db->undo_failed) {
 		sq_exec(db, SQ_ROLLBACK);
+		if (db->purged)
+			db->purge_after = 0;
 		rc = STORE_ERROR;
 	} else if ((rc = sq_exec(db, SQ_COMMIT)) != STORE_OK)
 		sq_rollback(s);

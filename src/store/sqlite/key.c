@@ -114,6 +114,7 @@ sq_key_purge(struct store *s, int64_t now, int limit)
 	if (now < db->purge_after || limit <= 0)
 		return STORE_OK;
 	/* The same oldest rows: copied as tombstones, then deleted. */
+	db->purged = 1;
 	if (purge_step(db, SQ_KEY_MOVE, now, limit, &rc) == -1 ||
 	    (moved = purge_step(db, SQ_KEY_PURGE, now, limit, &rc)) == -1 ||
 	    (dropped = purge_step(db, SQ_TOMB_PURGE, now, limit, &rc)) == -1)

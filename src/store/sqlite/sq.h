@@ -51,6 +51,7 @@ struct sq {
 	uint32_t		 pid;		/* this process, as named in commits */
 	int64_t			 horizon;	/* seconds a key is remembered (store_conf) */
 	int64_t			 purge_after;	/* no key or tombstone seen to expire before this */
+	int			 purged;	/* this transaction purged: a rollback undoes it */
 	int			 undo_failed;	/* a savepoint could not be undone: no commit */
 };
 
