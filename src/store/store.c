@@ -149,6 +149,12 @@ store_key_purge(struct store *s, int64_t now, int limit)
 	return s->engine->key_purge(s, now, limit);
 }
 
+enum store_res
+store_key_count(struct store *s, int64_t now, int64_t cap, int64_t *rows, int64_t *expired)
+{
+	return s->engine->key_count(s, now, cap, rows, expired);
+}
+
 void
 store_key_clear(struct store_key *k)
 {

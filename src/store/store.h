@@ -115,6 +115,8 @@ struct store_engine {
 	enum store_res	(*key_get)(struct store *, const char *scope, const char *key,
 			    int64_t now, struct store_key *);
 	enum store_res	(*key_purge)(struct store *, int64_t now, int limit);
+	enum store_res	(*key_count)(struct store *, int64_t now, int64_t cap,
+			    int64_t *rows, int64_t *expired);
 };
 
 /* Every handle starts with its engine. */
@@ -227,6 +229,13 @@ enum store_res	 store_key_get(struct store *, const char *scope, const char *key
  * remembers the earliest expiry it found and skips the work until then.
  */
 enum store_res	 store_key_purge(struct store *, int64_t now, int limit);
+/*
+ * For the metrics: how many key rows there are, and how many of them have
+ * expired (by now, or the database's clock) and wait to be purged. Each
+ * count stops at cap rows, so a scrape reads a bounded number of them.
+ */
+enum store_res	 store_key_count(struct store *, int64_t now, int64_t cap,
+		    int64_t *rows, int64_t *expired);
 void		 store_key_clear(struct store_key *);
 
 #endif

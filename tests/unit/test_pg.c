@@ -359,6 +359,7 @@ static void
 test_purge(void)
 {
 	struct store	*s;
+	int64_t		 rows, expired;
 
 	CHECK((s = open_pg(db, 1000)) != NULL);
 	if (s == NULL)
@@ -367,6 +368,15 @@ test_purge(void)
 	CHECK_INT(claim_commit(s, "p2", 0), STORE_OK);
 	CHECK_INT(claim_commit(s, "p3", 0), STORE_OK);
 	CHECK_INT(claim_commit(s, "p4", 60), STORE_OK);
+	/* The metrics' counts, by the database's clock; each stops at the cap. */
+	CHECK_INT(store_pg.key_count(s, 0, 1000000, &rows, &expired), STORE_OK);
+	CHECK_INT(rows, q("SELECT count(*) FROM idempotency_keys"));
+	CHECK_INT(expired, q("SELECT count(*) FROM idempotency_keys"
+	    " WHERE expires_at <= floor(extract(epoch from now()))"));
+	CHECK(expired >= 3);
+	CHECK_INT(store_pg.key_count(s, 0, 2, &rows, &expired), STORE_OK);
+	CHECK_INT(rows, 2);
+	CHECK_INT(expired, 2);
 	/* Bounded: one row per call while more are due. */
 	CHECK_INT(store_pg.begin(s), STORE_OK);
 	CHECK_INT(store_pg.key_purge(s, 0, 1), STORE_OK);

@@ -373,7 +373,7 @@ main(void)
 	struct verr	 err;
 	uint64_t	 c[3], n;
 	uint32_t	 who = 1;
-	int64_t		 now = 1000000;
+	int64_t		 now = 1000000, rows, expired;
 	pid_t		 dead;
 	int64_t		 id;
 	enum idem_res	 res;
@@ -526,6 +526,16 @@ main(void)
 	CHECK_INT(idem_run(db, &iop, op_run, &op, &again), IDEM_DONE);
 	CHECK(store_key_purge(db, now + 1059, 16) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 5);
+	/* The metrics' counts: rows, and those expired by now; each stops at the cap. */
+	CHECK(store_key_count(db, now + 1059, 1000, &rows, &expired) == STORE_OK);
+	CHECK_INT(rows, 5);
+	CHECK_INT(expired, 0);
+	CHECK(store_key_count(db, now + 1060, 1000, &rows, &expired) == STORE_OK);
+	CHECK_INT(rows, 5);
+	CHECK_INT(expired, 4);
+	CHECK(store_key_count(db, now + 1090, 3, &rows, &expired) == STORE_OK);
+	CHECK_INT(rows, 3);
+	CHECK_INT(expired, 3);
 	CHECK(store_key_purge(db, now + 1060, 16) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 1);
 	CHECK(store_key_purge(db, now + 1089, 16) == STORE_OK);

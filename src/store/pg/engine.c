@@ -224,4 +224,5 @@ const struct store_engine store_pg = {
 	.key_record = pgs_key_record,
 	.key_get = pgs_key_get,
 	.key_purge = pgs_key_purge,
+	.key_count = pgs_key_count,
 };

@@ -181,3 +181,23 @@ pgs_key_purge(struct store *s, int64_t now, int limit)
 	PQclear(res);
 	return STORE_OK;
 }
+
+enum store_res
+pgs_key_count(struct store *s, int64_t now, int64_t cap, int64_t *rows, int64_t *expired)
+{
+	struct pgs	*p = (struct pgs *)s;
+	char		 lim[NUM_MAX];
+	const char	*v[1] = { lim };
+	PGresult	*res = NULL;
+	enum store_res	 rc;
+
+	(void)now;	/* what has expired is the database's clock's call */
+	num_format(lim, cap);
+	if ((rc = pgs_exec(p, PGS_KEY_COUNT, v, NULL, NULL, &res)) != STORE_OK)
+		return rc;
+	if (PQntuples(res) != 1 || pgs_int64(PQgetvalue(res, 0, 0), rows) == -1 ||
+	    pgs_int64(PQgetvalue(res, 0, 1), expired) == -1)
+		rc = pgs_fail(p, STORE_ERROR, "the key counts could not be read");
+	PQclear(res);
+	return rc;
+}

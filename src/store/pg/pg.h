@@ -43,6 +43,7 @@ enum pgs_stmt {
 	PGS_KEY_PURGE,
 	PGS_TOMB_PURGE,
 	PGS_KEY_NEXT_EXPIRY,
+	PGS_KEY_COUNT,
 	PGS__MAX
 };
 
@@ -135,5 +136,7 @@ enum store_res	 pgs_key_record(struct store *, const char *scope, const char *ke
 enum store_res	 pgs_key_get(struct store *, const char *scope, const char *key,
 		    int64_t now, struct store_key *);
 enum store_res	 pgs_key_purge(struct store *, int64_t now, int limit);
+enum store_res	 pgs_key_count(struct store *, int64_t now, int64_t cap, int64_t *rows,
+		    int64_t *expired);
 
 #endif

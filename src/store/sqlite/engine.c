@@ -195,4 +195,5 @@ const struct store_engine store_sqlite = {
 	.key_record = sq_key_record,
 	.key_get = sq_key_get,
 	.key_purge = sq_key_purge,
+	.key_count = sq_key_count,
 };

@@ -134,3 +134,21 @@ sq_key_purge(struct store *s, int64_t now, int limit)
 	sq_done(st);
 	return rc;
 }
+
+enum store_res
+sq_key_count(struct store *s, int64_t now, int64_t cap, int64_t *rows, int64_t *expired)
+{
+	sqlite3_stmt	*st = SQ(s)->stmt[SQ_KEY_COUNT];
+	enum store_res	 res = STORE_OK;
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, cap);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*rows = sqlite3_column_int64(st, 0);
+		*expired = sqlite3_column_int64(st, 1);
+	} else
+		res = sq_map(rc) == STORE_OK ? STORE_ERROR : sq_map(rc);
+	sq_done(st);
+	return res;
+}

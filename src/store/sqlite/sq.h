@@ -34,6 +34,7 @@ enum sq_stmt {
 	SQ_KEY_PURGE,
 	SQ_TOMB_PURGE,
 	SQ_KEY_NEXT_EXPIRY,
+	SQ_KEY_COUNT,
 	SQ__MAX
 };
 
@@ -97,5 +98,7 @@ enum store_res	 sq_key_record(struct store *, const char *scope, const char *key
 enum store_res	 sq_key_get(struct store *, const char *scope, const char *key,
 		    int64_t now, struct store_key *);
 enum store_res	 sq_key_purge(struct store *, int64_t now, int limit);
+enum store_res	 sq_key_count(struct store *, int64_t now, int64_t cap, int64_t *rows,
+		    int64_t *expired);
 
 #endif
