@@ -1,5 +1,6 @@
 # Build, run and test the idempotent todo service.
 #   make run    install missing Debian packages (as root), build, serve on 127.0.0.1:$(PORT)
+#               (and /metrics on 127.0.0.1:$(METRICS_PORT))
 #   make test   the same set-up, then build and run the ctest suite
 #   make stop   stop what `make run` started
 
@@ -8,6 +9,7 @@ DB      ?= $(CURDIR)/var/todo.db
 KEY_TTL ?= 86400
 KEY_HORIZON ?=
 WORKERS ?=
+METRICS_PORT ?= 9113
 
 BIN      = cgi-bin/todo.fcgi
 BUILD    = build
@@ -19,7 +21,7 @@ UNITDIR  = $(BUILD)/unit
 RUN_PKGS  = gcc make pkg-config libc6-dev libfcgi-dev libsqlite3-dev libjson-c-dev \
             uuid-dev libpq-dev nginx curl
 TEST_PKGS = libfcgi-bin sqlite3 postgresql-15 postgresql-client-15 apache2 cmake chromium systemd \
-            clang libclang-rt-14-dev valgrind wrk strace \
+            clang libclang-rt-14-dev valgrind wrk strace prometheus \
             python3-fastapi python3-uvicorn python3-sqlalchemy
 
 # json-c is included as <json-c/json.h>: its own include dir would shadow src/app/json.h.
@@ -118,6 +120,7 @@ test-deps:
 run: deps
 	@$(MAKE) --no-print-directory all
 	PORT=$(PORT) DB=$(DB) KEY_TTL=$(KEY_TTL) KEY_HORIZON=$(KEY_HORIZON) WORKERS=$(WORKERS) \
+	    METRICS_PORT=$(METRICS_PORT) \
 	    nginx/run.sh
 
 stop:

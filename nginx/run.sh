@@ -2,7 +2,7 @@
 # Starts the program on a unix socket and a self-contained nginx in front of
 # it, everything under var/; Ctrl-C (or `nginx/run.sh stop`) stops both.
 # Used by `make run` and `make stop`. Settings: PORT, DB, KEY_TTL, KEY_HORIZON,
-# WORKERS.
+# WORKERS, METRICS_PORT (/metrics on 127.0.0.1 there; 9113 by default).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -12,6 +12,7 @@ DB=${DB:-$var/todo.db}
 KEY_TTL=${KEY_TTL:-86400}
 KEY_HORIZON=${KEY_HORIZON:-}
 WORKERS=${WORKERS:-}
+METRICS_PORT=${METRICS_PORT:-9113}
 
 stop() {
     for f in "$var/nginx/nginx.pid" "$var/todo.pid"; do
@@ -38,7 +39,7 @@ case $DB in
 postgres://*|postgresql://*|*=*) where="a PostgreSQL database" ;;
 *) mkdir -p "$(dirname "$DB")"; where="database $DB" ;;
 esac
-"$here/render.sh" "$var/nginx" "$PORT" "$var/todo.sock" > "$var/nginx/nginx.conf"
+"$here/render.sh" "$var/nginx" "$PORT" "$var/todo.sock" "$METRICS_PORT" > "$var/nginx/nginx.conf"
 
 set -- --socket "$var/todo.sock" --db "$DB" --key-ttl "$KEY_TTL"
 [ -n "$WORKERS" ] && set -- "$@" --workers "$WORKERS"
@@ -60,5 +61,6 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null; do
     fi
     sleep 0.1
 done
-echo "serving http://127.0.0.1:$PORT/ ($where); Ctrl-C or 'make stop' stops it"
+echo "serving http://127.0.0.1:$PORT/ ($where), metrics on http://127.0.0.1:$METRICS_PORT/metrics;"
+echo "Ctrl-C or 'make stop' stops it"
 wait "$nginx_pid"

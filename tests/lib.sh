@@ -56,14 +56,19 @@ FRONTEND=${FRONTEND:-nginx}
 
 # Starts the program and the front end; extra arguments go to the program.
 # Settings that must reach a CGI program too are taken from the environment
-# (TODO_KEY_TTL, TODO_REQUIRE_KEY).
+# (TODO_KEY_TTL, TODO_REQUIRE_KEY). $BASE is the public site, $MBASE the
+# loopback metrics listener (GET $MBASE/metrics).
 stack_start() {
     local i=0
     PORT=$("$ROOT/build/freeport")
     BASE=http://127.0.0.1:$PORT
+    # The loopback metrics listener: /metrics is answered there only.
+    MPORT=$("$ROOT/build/freeport")
+    while [ "$MPORT" = "$PORT" ]; do MPORT=$("$ROOT/build/freeport"); done
+    MBASE=http://127.0.0.1:$MPORT
     case $FRONTEND in
     nginx)
-        "$ROOT/nginx/render.sh" "$T" "$PORT" "$T/todo.sock" > "$T/nginx.conf"
+        "$ROOT/nginx/render.sh" "$T" "$PORT" "$T/todo.sock" "$MPORT" > "$T/nginx.conf"
         program_start "$@"
         nginx -p "$T" -c "$T/nginx.conf" 2>> "$T/error.log" &
         NGINX_PID=$!
@@ -75,7 +80,7 @@ stack_start() {
         cp -r "$ROOT/static" "$ROOT/templates" "$T/"
         cp "$BIN" "$T/cgi-bin/todo.fcgi"
         "$ROOT/apache/render.sh" "$T" "$PORT" "$T/todo.sock" "$T/static" "$T/cgi-bin" \
-            "$T/templates" "$DB" > "$T/httpd.conf"
+            "$T/templates" "$DB" "$MPORT" > "$T/httpd.conf"
         if [ "$FRONTEND" = apache-cgi ]; then
             [ "$(id -u)" != 0 ] || chown -R www-data:www-data "$T"
             apache2 -f "$T/httpd.conf" -DFOREGROUND -DTODO_CGI 2>> "$T/error.log" &

@@ -5,10 +5,12 @@
 #include "app/api.h"
 #include "app/doc.h"
 #include "lib/clock.h"
+#include "lib/metrics.h"
 #include "http/http.h"
 #include "app/problem.h"
 #include "app/page.h"
 #include "app/route.h"
+#include "app/scrape.h"
 #include "app/valid.h"
 
 typedef int (*handler)(struct app *, struct req *, struct resp *);
@@ -23,6 +25,7 @@ enum route {
 	ROUTE_PROBLEM,
 	ROUTE_OPENAPI,
 	ROUTE_DOCS,
+	ROUTE_METRICS,
 	ROUTE__MAX
 };
 
@@ -58,7 +61,17 @@ static const struct {
 	{ "/openapi.json", { [METHOD_GET] = doc_openapi }, NULL, "GET, HEAD" },
 	/* ROUTE_DOCS: the description as a page for people */
 	{ "/docs", { [METHOD_GET] = doc_page }, NULL, "GET, HEAD" },
+	/* ROUTE_METRICS: for the web server's metrics listener only (scrape.h) */
+	{ "/metrics", { [METHOD_GET] = scrape_page }, NULL, "GET, HEAD" },
 };
+
+_Static_assert(ROUTE__MAX < METRICS_UNMATCHED, "a metrics slot for every route");
+
+const char *
+route_pattern(int i)
+{
+	return i >= 0 && i < ROUTE__MAX ? routes[i].pattern : NULL;
+}
 
 /*
  * What each API handler takes: its query parameters, and the media types
@@ -178,7 +191,7 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 	handler	 h = NULL;
 	int	 i;
 
-	if ((i = route_find(req->path, &req->id)) == -1)
+	if ((i = req->route = route_find(req->path, &req->id)) == -1)
 		return problem_set(r, 404, "not-found", NULL,
 		    "There is nothing at this path.", NULL);
 	/*
@@ -273,6 +286,7 @@ route_serve(struct app *app, struct io *io)
 	struct req	 req;
 	struct resp	 r = { 0 };
 	struct timespec	 t0, t1;
+	long long	 us;
 	int		 rc = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -316,8 +330,9 @@ route_serve(struct app *app, struct io *io)
 	if (http_write(io, &req, &r) == -1)
 		fprintf(stderr, "%s: client went away\n", req.path != NULL ? req.path : "?");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	access_log(&req, &r, req.head ? "HEAD" : http_method_name(req.method),
-	    (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	us = (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	access_log(&req, &r, req.head ? "HEAD" : http_method_name(req.method), us);
+	scrape_count(&req, &r, us);
 	http_req_free(&req);
 	http_resp_free(&r);
 }

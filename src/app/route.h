@@ -19,4 +19,7 @@ void	route_serve(struct app *, struct io *);
  */
 int	route_find(const char *path, int64_t *id);
 
+/* The path pattern of route i ("/todos/{id}"), NULL past the last route. */
+const char	*route_pattern(int i);
+
 #endif

@@ -259,7 +259,9 @@ http_read(struct io *io, struct req *r)
 	int		 i;
 
 	memset(r, 0, sizeof(*r));
+	r->route = -1;
 	params_find(io, v);
+	r->env = io->env(io);
 	r->method = METHOD__MAX;
 	if (v[P_REQUEST_METHOD] != NULL && strcmp(v[P_REQUEST_METHOD], "HEAD") == 0) {
 		r->method = METHOD_GET;
@@ -481,4 +483,16 @@ http_resp_free(struct resp *r)
 {
 	buf_free(&r->body);
 	memset(r, 0, sizeof(*r));
+}
+
+const char *
+http_param(const struct req *r, const char *name)
+{
+	char *const	*e;
+	size_t		 n = strlen(name);
+
+	for (e = r->env; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
 }

@@ -47,6 +47,8 @@ struct req {
 	const char	*host;		/* Host, or NULL */
 	const char	*fetch_site;	/* Sec-Fetch-Site, or NULL */
 	int		 https;		/* the request came over TLS */
+	int		 route;		/* the index of its route, -1 for none (route.c) */
+	char *const	*env;		/* the server's parameters, for http_param */
 	const char	*outcome;	/* for the access log: what idempotency did */
 	struct buf	 body;
 	int64_t		 id;		/* the {id} of the matched route, or 0 */
@@ -93,6 +95,13 @@ void		 http_req_free(struct req *);
 
 /* The value of query parameter name, decoded into out (cap bytes): 1 found, 0 not, -1 bad. */
 int		 http_query(const struct req *, const char *name, char *out, size_t cap);
+
+/*
+ * The value of a parameter the web server set (not a header: those are
+ * HTTP_*), read when a handler asks; NULL when absent. It lives as long
+ * as the request.
+ */
+const char	*http_param(const struct req *, const char *name);
 
 /* Writes the response: status line, headers, security headers, body. 0 or -1. */
 int		 http_write(struct io *, const struct req *, const struct resp *);

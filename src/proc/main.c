@@ -17,6 +17,7 @@
 
 #include <fcgiapp.h>
 
+#include "lib/metrics.h"
 #include "app/app.h"
 #include "store/store.h"
 #include "idem/idem.h"
@@ -435,6 +436,8 @@ master(const struct config *cfg, int sock)
 		}
 		if (p.writer_used && pid == p.writer) {
 			report("writer", pid, status);
+			if (metrics != NULL)
+				metrics_add(&metrics->restarts[METRICS_WRITER], 1);
 			p.writer = 0;
 			/* One that dies at once would otherwise spin. */
 			if (time(NULL) - p.writer_started < 1)
@@ -454,6 +457,8 @@ master(const struct config *cfg, int sock)
 			if (p.pids[i] != pid)
 				continue;
 			report("worker", pid, status);
+			if (metrics != NULL)
+				metrics_add(&metrics->restarts[METRICS_WORKER], 1);
 			if (time(NULL) - p.started[i] < 1)
 				sleep(1);
 			p.started[i] = time(NULL);
@@ -557,7 +562,14 @@ main(int argc, char *argv[])
 	    engine->wants_writer ? " and a writer" : "",
 	    cfg.socket != NULL ? cfg.socket : "the inherited socket", engine->name,
 	    engine->wants_writer ? cfg.store.db : "(connection string not shown)");
+	/* Counters every process adds to, mapped before the first fork. */
+	if (metrics_open() == 0) {
+		metrics->started = (int64_t)time(NULL);
+		metrics->workers = cfg.workers;
+	} else
+		perror("mapping the metrics");
 	rc = master(&cfg, sock);
+	metrics_close();
 	if (cfg.socket != NULL && strchr(cfg.socket, '/') != NULL)
 		unlink(cfg.socket);
 	tmpl_free();

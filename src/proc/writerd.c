@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
+#include "lib/metrics.h"
 #include "app/wire.h"
 #include "proc/writerd.h"
 
@@ -170,6 +172,7 @@ static void
 batch_run(struct store *db, struct item *items, int n, struct recent *recent)
 {
 	enum store_res	 rc;
+	int64_t		 t;
 	int		 i;
 
 	if ((rc = store_begin(db)) != STORE_OK) {
@@ -185,7 +188,13 @@ batch_run(struct store *db, struct item *items, int n, struct recent *recent)
 	}
 	for (i = 0; i < n; i++)
 		items[i].res = idem_apply(db, &items[i].iop, op_run, &items[i].op, &items[i].r);
-	if ((rc = store_commit(db)) != STORE_OK) {
+	t = clock_mono_us();
+	rc = store_commit(db);
+	if (metrics != NULL) {
+		metrics_observe(&metrics->batch, &metrics_batch, (uint64_t)n);
+		metrics_observe(&metrics->commit, &metrics_seconds, (uint64_t)(clock_mono_us() - t));
+	}
+	if (rc != STORE_OK) {
 		fprintf(stderr, "committing %d operations: %s\n", n, store_errmsg(db));
 		batch_fail(items, n, rc);
 		return;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/metrics.h"
 #include "store/sqlite/sq.h"
 
 /*
@@ -128,11 +129,17 @@ static enum store_res
 log_sync(struct sq *db)
 {
 	sqlite3_file	*f = NULL;
+	int64_t		 t;
+	int		 rc;
 
 	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK ||
 	    f == NULL || f->pMethods == NULL)
 		return STORE_OK;	/* no log open yet: nothing was written through it */
-	if (f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+	t = clock_mono_us();
+	rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	if (metrics != NULL)
+		metrics_observe(&metrics->sync, &metrics_seconds, (uint64_t)(clock_mono_us() - t));
+	if (rc != SQLITE_OK) {
 		fprintf(stderr, "syncing the write-ahead log failed\n");
 		return STORE_ERROR;
 	}
