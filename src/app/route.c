@@ -134,6 +134,12 @@ match(const char *pattern, const char *path, int64_t *id)
 	size_t	 n;
 
 	while (*pattern != '\0') {
+		/* Plain characters first: every request runs this for each route tried. */
+		if (*pattern != '{') {
+			if (*pattern++ != *path++)
+				return 0;
+			continue;
+		}
 		if (strncmp(pattern, "{id}", 4) == 0) {
 			n = strcspn(path, "/");
 			if (valid_id(path, n, id) == -1)
