@@ -270,6 +270,10 @@ test('answers outside any operation: 405 and 404', async () => {
   await check(await call('PUT', '/healthz', { headers: J, body: '{}' }), 'MethodNotAllowed', 'PUT /healthz');
   await check(await call('GET', '/nowhere'), 'NotFound', 'GET /nowhere');
   await check(await call('GET', '/todos/abc'), 'NotFound', 'GET /todos/abc');
+  // The operators' metrics are on a listener of their own: not on the API's.
+  const m = await call('GET', '/metrics');
+  assert.equal(m.status, 404, 'GET /metrics on the API listener');
+  assert.doesNotMatch(await m.text(), /^# (HELP|TYPE)/m, 'no metrics on the API listener');
 });
 
 test('a server that requires keys, and a retry after its key expired', async () => {
