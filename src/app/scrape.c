@@ -173,10 +173,10 @@ counters(struct buf *b, struct buf *lb, int writer)
 static int
 gauges(struct app *app, struct buf *b, struct buf *lb)
 {
-	int64_t		 rows = 0, expired = 0;
-	enum store_res	 rc;
+	struct store_key_counts	 c;
+	enum store_res		 rc;
 
-	rc = store_key_count(app->db, (int64_t)time(NULL), SCRAPE_KEYS_CAP, &rows, &expired);
+	rc = store_key_count(app->db, (int64_t)time(NULL), SCRAPE_KEYS_CAP, &c);
 	if (rc != STORE_OK)
 		fprintf(stderr, "metrics: counting key rows: %s\n", store_errmsg(app->db));
 	buf_reset(lb);
@@ -191,10 +191,14 @@ gauges(struct app *app, struct buf *b, struct buf *lb)
 		return 0;
 	return metrics_family(b, "todo_idempotency_keys", "gauge",
 	    "Rows in the idempotency key table (counted up to 1000000).") == -1 ||
-	    metrics_sample(b, "todo_idempotency_keys", NULL, rows) == -1 ||
+	    metrics_sample(b, "todo_idempotency_keys", NULL, c.rows) == -1 ||
 	    metrics_family(b, "todo_idempotency_keys_expired", "gauge",
-	    "Key rows past their expiry, not purged yet (counted up to 1000000).") == -1 ||
-	    metrics_sample(b, "todo_idempotency_keys_expired", NULL, expired) == -1 ? -1 : 0;
+	    "Key rows past their expiry, not moved or purged yet: the purge's backlog "
+	    "(counted up to 1000000).") == -1 ||
+	    metrics_sample(b, "todo_idempotency_keys_expired", NULL, c.expired) == -1 ||
+	    metrics_family(b, "todo_idempotency_tombstones", "gauge",
+	    "Expired keys remembered until their horizon (counted up to 1000000).") == -1 ||
+	    metrics_sample(b, "todo_idempotency_tombstones", NULL, c.tombstones) == -1 ? -1 : 0;
 }
 
 int

@@ -150,9 +150,9 @@ store_key_purge(struct store *s, int64_t now, int limit)
 }
 
 enum store_res
-store_key_count(struct store *s, int64_t now, int64_t cap, int64_t *rows, int64_t *expired)
+store_key_count(struct store *s, int64_t now, int64_t cap, struct store_key_counts *c)
 {
-	return s->engine->key_count(s, now, cap, rows, expired);
+	return s->engine->key_count(s, now, cap, c);
 }
 
 void

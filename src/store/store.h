@@ -70,6 +70,13 @@ struct store_key {
 	struct buf body;
 };
 
+/* The key tables' sizes, for the metrics (store_key_count). */
+struct store_key_counts {
+	int64_t	 rows;		/* key rows */
+	int64_t	 expired;	/* key rows past their expiry, not moved or purged yet */
+	int64_t	 tombstones;	/* expired keys remembered until their horizon */
+};
+
 /* What a key is claimed with: the request it came with. */
 struct store_claim {
 	const char	*scope;
@@ -116,7 +123,7 @@ struct store_engine {
 			    int64_t now, struct store_key *);
 	enum store_res	(*key_purge)(struct store *, int64_t now, int limit);
 	enum store_res	(*key_count)(struct store *, int64_t now, int64_t cap,
-			    int64_t *rows, int64_t *expired);
+			    struct store_key_counts *);
 };
 
 /* Every handle starts with its engine. */
@@ -230,12 +237,13 @@ enum store_res	 store_key_get(struct store *, const char *scope, const char *key
  */
 enum store_res	 store_key_purge(struct store *, int64_t now, int limit);
 /*
- * For the metrics: how many key rows there are, and how many of them have
- * expired (by now, or the database's clock) and wait to be purged. Each
- * count stops at cap rows, so a scrape reads a bounded number of them.
+ * For the metrics: how many key rows there are, how many of them have
+ * expired (by now, or the database's clock) and wait to be moved or
+ * purged, and how many tombstones are kept. Each count stops at cap rows,
+ * so a scrape reads a bounded number of them.
  */
 enum store_res	 store_key_count(struct store *, int64_t now, int64_t cap,
-		    int64_t *rows, int64_t *expired);
+		    struct store_key_counts *);
 void		 store_key_clear(struct store_key *);
 
 #endif

@@ -187,12 +187,15 @@ else
         "$(value "$T/after" "$O{outcome=\"created\"}")" "the counters survive a worker"
 fi
 
-# Key rows as the table has them: add two expired rows the purge has not
-# reached, and the gauges count them.
+# Key rows as the tables have them: add two expired rows the purge has not
+# reached and a tombstone, and the gauges count them.
 sql "INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, status, headers,
      body, created_at, expires_at, forget_at)
      VALUES ('', 'm-old-1', 'POST', '/todos', 'f', 201, '', '', 1, 2, 3),
      ('', 'm-old-2', 'POST', '/todos', 'f', 201, '', '', 1, 2, 3)"
+sql "INSERT INTO idempotency_tombstones (scope, key, method, path, fingerprint, status, headers,
+     created_at, expires_at, forget_at) VALUES ('', 'm-gone', 'POST', '/todos', 'f', 201, '', 1, 2,
+     4000000000)"
 scrape "$T/keys"
 assert_eq "$(value "$T/keys" todo_store_up)" 1 "the store answered"
 assert_eq "$(value "$T/keys" todo_idempotency_keys)" "$(sql 'SELECT count(*) FROM idempotency_keys')" \
@@ -200,6 +203,9 @@ assert_eq "$(value "$T/keys" todo_idempotency_keys)" "$(sql 'SELECT count(*) FRO
 assert_eq "$(value "$T/keys" todo_idempotency_keys_expired)" \
     "$(sql 'SELECT count(*) FROM idempotency_keys WHERE expires_at <= 2')" "expired key rows"
 assert_eq "$(value "$T/keys" todo_idempotency_keys_expired)" 2 "the two expired rows"
+assert_eq "$(value "$T/keys" todo_idempotency_tombstones)" \
+    "$(sql 'SELECT count(*) FROM idempotency_tombstones')" "tombstones"
+assert_eq "$(value "$T/keys" todo_idempotency_tombstones)" 1 "the tombstone"
 assert_eq "$(value "$T/keys" "todo_info{engine=\"$ENGINE\"}")" 1 "the engine"
 
 # promtool's own check of the format and its naming rules, on a real scrape.

@@ -359,7 +359,7 @@ static void
 test_purge(void)
 {
 	struct store	*s;
-	int64_t		 rows, expired;
+	struct store_key_counts kc;
 
 	CHECK((s = open_pg(db, 1000)) != NULL);
 	if (s == NULL)
@@ -369,14 +369,15 @@ test_purge(void)
 	CHECK_INT(claim_commit(s, "p3", 0), STORE_OK);
 	CHECK_INT(claim_commit(s, "p4", 60), STORE_OK);
 	/* The metrics' counts, by the database's clock; each stops at the cap. */
-	CHECK_INT(store_pg.key_count(s, 0, 1000000, &rows, &expired), STORE_OK);
-	CHECK_INT(rows, q("SELECT count(*) FROM idempotency_keys"));
-	CHECK_INT(expired, q("SELECT count(*) FROM idempotency_keys"
+	CHECK_INT(store_pg.key_count(s, 0, 1000000, &kc), STORE_OK);
+	CHECK_INT(kc.rows, q("SELECT count(*) FROM idempotency_keys"));
+	CHECK_INT(kc.expired, q("SELECT count(*) FROM idempotency_keys"
 	    " WHERE expires_at <= floor(extract(epoch from now()))"));
-	CHECK(expired >= 3);
-	CHECK_INT(store_pg.key_count(s, 0, 2, &rows, &expired), STORE_OK);
-	CHECK_INT(rows, 2);
-	CHECK_INT(expired, 2);
+	CHECK(kc.expired >= 3);
+	CHECK_INT(kc.tombstones, q("SELECT count(*) FROM idempotency_tombstones"));
+	CHECK_INT(store_pg.key_count(s, 0, 2, &kc), STORE_OK);
+	CHECK_INT(kc.rows, 2);
+	CHECK_INT(kc.expired, 2);
 	/* Bounded: one row per call while more are due. */
 	CHECK_INT(store_pg.begin(s), STORE_OK);
 	CHECK_INT(store_pg.key_purge(s, 0, 1), STORE_OK);

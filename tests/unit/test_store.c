@@ -160,6 +160,7 @@ test_tombstones(void)
 	struct idem_op	 iop;
 	struct resp	 first = { 0 }, again = { 0 };
 	struct store_key k;
+	struct store_key_counts kc;
 	struct verr	 err;
 	enum idem_res	 res;
 	int64_t		 t = 2000000;
@@ -249,6 +250,11 @@ test_tombstones(void)
 	CHECK(store_commit(h) == STORE_OK);
 	CHECK_INT(count_on(p, "idempotency_keys"), 3);
 	CHECK_INT(count_on(p, "idempotency_tombstones"), 3);
+	/* The metrics' counts: the rows left, all expired, and the tombstones. */
+	CHECK(store_key_count(h, t + 70, 1000, &kc) == STORE_OK);
+	CHECK_INT(kc.rows, 3);
+	CHECK_INT(kc.expired, 3);
+	CHECK_INT(kc.tombstones, 3);
 	CHECK(store_begin(h) == STORE_OK);
 	CHECK(store_key_purge(h, t + 70, 16) == STORE_OK);
 	CHECK(store_commit(h) == STORE_OK);
@@ -373,7 +379,8 @@ main(void)
 	struct verr	 err;
 	uint64_t	 c[3], n;
 	uint32_t	 who = 1;
-	int64_t		 now = 1000000, rows, expired;
+	int64_t		 now = 1000000;
+	struct store_key_counts	 kc;
 	pid_t		 dead;
 	int64_t		 id;
 	enum idem_res	 res;
@@ -527,15 +534,15 @@ main(void)
 	CHECK(store_key_purge(db, now + 1059, 16) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 5);
 	/* The metrics' counts: rows, and those expired by now; each stops at the cap. */
-	CHECK(store_key_count(db, now + 1059, 1000, &rows, &expired) == STORE_OK);
-	CHECK_INT(rows, 5);
-	CHECK_INT(expired, 0);
-	CHECK(store_key_count(db, now + 1060, 1000, &rows, &expired) == STORE_OK);
-	CHECK_INT(rows, 5);
-	CHECK_INT(expired, 4);
-	CHECK(store_key_count(db, now + 1090, 3, &rows, &expired) == STORE_OK);
-	CHECK_INT(rows, 3);
-	CHECK_INT(expired, 3);
+	CHECK(store_key_count(db, now + 1059, 1000, &kc) == STORE_OK);
+	CHECK_INT(kc.rows, 5);
+	CHECK_INT(kc.expired, 0);
+	CHECK(store_key_count(db, now + 1060, 1000, &kc) == STORE_OK);
+	CHECK_INT(kc.rows, 5);
+	CHECK_INT(kc.expired, 4);
+	CHECK(store_key_count(db, now + 1090, 3, &kc) == STORE_OK);
+	CHECK_INT(kc.rows, 3);
+	CHECK_INT(kc.expired, 3);
 	CHECK(store_key_purge(db, now + 1060, 16) == STORE_OK);
 	CHECK_INT(count("idempotency_keys"), 1);
 	CHECK(store_key_purge(db, now + 1089, 16) == STORE_OK);

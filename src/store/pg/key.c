@@ -183,7 +183,7 @@ pgs_key_purge(struct store *s, int64_t now, int limit)
 }
 
 enum store_res
-pgs_key_count(struct store *s, int64_t now, int64_t cap, int64_t *rows, int64_t *expired)
+pgs_key_count(struct store *s, int64_t now, int64_t cap, struct store_key_counts *c)
 {
 	struct pgs	*p = (struct pgs *)s;
 	char		 lim[NUM_MAX];
@@ -195,8 +195,9 @@ pgs_key_count(struct store *s, int64_t now, int64_t cap, int64_t *rows, int64_t 
 	num_format(lim, cap);
 	if ((rc = pgs_exec(p, PGS_KEY_COUNT, v, NULL, NULL, &res)) != STORE_OK)
 		return rc;
-	if (PQntuples(res) != 1 || pgs_int64(PQgetvalue(res, 0, 0), rows) == -1 ||
-	    pgs_int64(PQgetvalue(res, 0, 1), expired) == -1)
+	if (PQntuples(res) != 1 || pgs_int64(PQgetvalue(res, 0, 0), &c->rows) == -1 ||
+	    pgs_int64(PQgetvalue(res, 0, 1), &c->expired) == -1 ||
+	    pgs_int64(PQgetvalue(res, 0, 2), &c->tombstones) == -1)
 		rc = pgs_fail(p, STORE_ERROR, "the key counts could not be read");
 	PQclear(res);
 	return rc;

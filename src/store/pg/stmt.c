@@ -112,9 +112,11 @@ const struct pgs_stmt_def pgs_stmts[PGS__MAX] = {
 	[PGS_KEY_NEXT_EXPIRY] = { "todo_key_next_expiry",
 	    "SELECT least(coalesce((SELECT min(expires_at) FROM idempotency_keys), " PGS_NOW " + 1),"
 	    " (SELECT min(forget_at) FROM idempotency_tombstones)) - " PGS_NOW, 0, 0, 0 },
-	/* PGS_KEY_COUNT: rows, and expired rows by the expires_at index, each up to $1 */
+	/* PGS_KEY_COUNT: rows, expired rows by the expires_at index, tombstones; each up to $1 */
 	[PGS_KEY_COUNT] = { "todo_key_count",
 	    "SELECT (SELECT count(*) FROM (SELECT 1 FROM idempotency_keys LIMIT $1) r),"
 	    " (SELECT count(*) FROM (SELECT 1 FROM idempotency_keys WHERE expires_at <= "
-	    PGS_NOW " LIMIT $1) e)", 1, 0, 1 },
+	    PGS_NOW " LIMIT $1) e),"
+	    " (SELECT count(*) FROM (SELECT 1 FROM idempotency_tombstones LIMIT $1) t)",
+	    1, 0, 1 },
 };

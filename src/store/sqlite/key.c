@@ -136,7 +136,7 @@ sq_key_purge(struct store *s, int64_t now, int limit)
 }
 
 enum store_res
-sq_key_count(struct store *s, int64_t now, int64_t cap, int64_t *rows, int64_t *expired)
+sq_key_count(struct store *s, int64_t now, int64_t cap, struct store_key_counts *c)
 {
 	sqlite3_stmt	*st = SQ(s)->stmt[SQ_KEY_COUNT];
 	enum store_res	 res = STORE_OK;
@@ -145,8 +145,9 @@ sq_key_count(struct store *s, int64_t now, int64_t cap, int64_t *rows, int64_t *
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, cap);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows = sqlite3_column_int64(st, 0);
-		*expired = sqlite3_column_int64(st, 1);
+		c->rows = sqlite3_column_int64(st, 0);
+		c->expired = sqlite3_column_int64(st, 1);
+		c->tombstones = sqlite3_column_int64(st, 2);
 	} else
 		res = sq_map(rc) == STORE_OK ? STORE_ERROR : sq_map(rc);
 	sq_done(st);

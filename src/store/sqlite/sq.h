@@ -98,7 +98,7 @@ enum store_res	 sq_key_record(struct store *, const char *scope, const char *key
 enum store_res	 sq_key_get(struct store *, const char *scope, const char *key,
 		    int64_t now, struct store_key *);
 enum store_res	 sq_key_purge(struct store *, int64_t now, int limit);
-enum store_res	 sq_key_count(struct store *, int64_t now, int64_t cap, int64_t *rows,
-		    int64_t *expired);
+enum store_res	 sq_key_count(struct store *, int64_t now, int64_t cap,
+		    struct store_key_counts *);
 
 #endif

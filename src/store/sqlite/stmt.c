@@ -88,10 +88,11 @@ static const char *const stmts[SQ__MAX] = {
 	 */
 	"SELECT min(coalesce((SELECT min(expires_at) FROM idempotency_keys), ?1 + 1),"
 	" coalesce((SELECT min(forget_at) FROM idempotency_tombstones), 9223372036854775807))",
-	/* SQ_KEY_COUNT: rows, and expired rows by the expires_at index, each up to ?2 */
+	/* SQ_KEY_COUNT: rows, expired rows by the expires_at index, tombstones; each up to ?2 */
 	"SELECT (SELECT count(*) FROM (SELECT 1 FROM idempotency_keys LIMIT ?2)),"
 	" (SELECT count(*) FROM (SELECT 1 FROM idempotency_keys WHERE expires_at <= ?1"
-	" LIMIT ?2))",
+	" LIMIT ?2)),"
+	" (SELECT count(*) FROM (SELECT 1 FROM idempotency_tombstones LIMIT ?2))",
 };
 
 int
