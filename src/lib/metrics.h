@@ -10,8 +10,9 @@
  * maps before it forks, so that every worker and the writer add to the
  * same figures and a scrape of any worker reads the sum over all of
  * them. Adds are relaxed atomic adds: no lock and no system call. When no
- * region is mapped (plain CGI, one process per request) metrics is NULL
- * and every call below does nothing.
+ * region is mapped (plain CGI, one process per request) metrics is NULL:
+ * metrics_request and metrics_outcome then do nothing, and a caller that
+ * adds to a field itself tests metrics first.
  *
  * Everything is indexed by small numbers: routes and methods are the
  * app's indexes, status codes are 100 to 599. Names come from the caller
