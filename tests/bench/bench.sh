@@ -77,10 +77,10 @@ gen_db() {
             '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM c;
         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $2)
         INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, todo_id,
-            status, headers, body, created_at, expires_at)
+            status, headers, body, created_at, expires_at, forget_at)
         SELECT '', 'gen-' || x, 'POST', '/todos', hex(randomblob(32)), x, 201,
             'Content-Type: application/json' || char(13, 10), x'', unixepoch(),
-            unixepoch() + 86400 FROM c;"
+            unixepoch() + 86400, unixepoch() + 2592000 FROM c;"
 }
 
 # gen_pg ROWS: the cluster's database as gen_db makes SQLite's: the program
@@ -94,11 +94,12 @@ gen_pg() {
             '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
         FROM generate_series(1, $1) x;
         INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, todo_id,
-            status, headers, body, created_at, expires_at)
+            status, headers, body, created_at, expires_at, forget_at)
         SELECT '', 'gen-' || x, 'POST', '/todos',
             encode(sha256(random()::text::bytea), 'hex'), x, 201,
             E'Content-Type: application/json\r\n', '', extract(epoch FROM now())::bigint,
-            extract(epoch FROM now())::bigint + 86400 FROM generate_series(1, $1) x;" \
+            extract(epoch FROM now())::bigint + 86400,
+            extract(epoch FROM now())::bigint + 2592000 FROM generate_series(1, $1) x;" \
         -c "VACUUM ANALYZE todos, idempotency_keys" -c "CHECKPOINT"
 }
 

@@ -7,9 +7,11 @@
 \set k random(1, 9000000000000000000)
 BEGIN ISOLATION LEVEL READ COMMITTED;
 INSERT INTO idempotency_keys (scope, key, method, path, fingerprint,
-    raw_fingerprint, todo_id, status, headers, body, created_at, expires_at)
+    raw_fingerprint, todo_id, status, headers, body, created_at, expires_at,
+    forget_at)
     VALUES ('', 'pgb-' || :k, 'POST', '/todos', :fp, :rawfp, NULL, 0, '', '',
-    floor(extract(epoch FROM now()))::bigint, floor(extract(epoch FROM now()))::bigint + 86400)
+    floor(extract(epoch FROM now()))::bigint, floor(extract(epoch FROM now()))::bigint + 86400,
+    floor(extract(epoch FROM now()))::bigint + 2592000)
     ON CONFLICT (scope, key) DO UPDATE SET method = excluded.method,
     path = excluded.path, fingerprint = excluded.fingerprint,
     raw_fingerprint = excluded.raw_fingerprint, todo_id = NULL, status = 0,

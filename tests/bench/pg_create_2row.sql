@@ -6,9 +6,11 @@ BEGIN ISOLATION LEVEL READ COMMITTED;
 INSERT INTO todos (title, description, is_completed) VALUES ('Buy milk', 'benchmark', 0)
     RETURNING id, created_at AS stamp \gset
 INSERT INTO idempotency_keys (scope, key, method, path, fingerprint,
-    raw_fingerprint, todo_id, status, headers, body, created_at, expires_at)
+    raw_fingerprint, todo_id, status, headers, body, created_at, expires_at,
+    forget_at)
     VALUES ('', 'pgb2-' || :k, 'POST', '/todos', :fp, :rawfp, :id, 201,
     E'Content-Type: application/json\r\nLocation: /todos/' || :id ||
     E'\r\nETag: "' || :id || E'-1"\r\n', :body,
-    floor(extract(epoch FROM now()))::bigint, floor(extract(epoch FROM now()))::bigint + 86400);
+    floor(extract(epoch FROM now()))::bigint, floor(extract(epoch FROM now()))::bigint + 86400,
+    floor(extract(epoch FROM now()))::bigint + 2592000);
 COMMIT;
