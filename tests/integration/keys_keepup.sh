@@ -54,8 +54,8 @@ cat "$T/wrk.log"
 
 total=$(sql 'SELECT count(*) FROM todos')
 assert_ne "$total" 0 "todos were created"
-# Each sample takes a moment of its own (three queries): half the nominal count.
-[ "$samples" -ge $((LOAD / EVERY / 2)) ] || fail "only $samples samples in $LOAD s"
+# Each sample takes a moment of its own (three queries, slow under load): a quarter of the nominal count.
+[ "$samples" -ge $((LOAD / EVERY / 4)) ] || fail "only $samples samples in $LOAD s"
 CHECKS=$((CHECKS + 1))
 # Every create answered 201: none busy, none failed.
 assert_not_contains "$(cat "$T/wrk.log")" "Non-2xx" "every keyed create succeeded"
