@@ -137,8 +137,8 @@ tests/api/node_modules/.package-lock.json: tests/api/package.json tests/api/pack
 # The /docs page, made from the API's description (checked by tests/api).
 docs: templates/docs.html
 
-templates/docs.html: templates/openapi.json tools/docs_html.mjs
-	node tools/docs_html.mjs > $@.tmp && mv $@.tmp $@
+templates/docs.html: templates/openapi.json templates/docs_html.mjs
+	node templates/docs_html.mjs > $@.tmp && mv $@.tmp $@
 
 test: test-deps
 	@$(MAKE) --no-print-directory all units tests/browser/node_modules/.package-lock.json \

@@ -13,7 +13,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ROOT, startService, stopService } from '../service.mjs';
-import { render } from '../../tools/docs_html.mjs';
+import { render } from '../../templates/docs_html.mjs';
 
 const SERVICE_DESC = '</openapi.json>; rel="service-desc"';
 let s;

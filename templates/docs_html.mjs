@@ -1,6 +1,6 @@
 // Renders the API's description (templates/openapi.json) as the body of the
 // /docs page (templates/docs.html), which the program shows in its layout.
-// No dependencies: `node tools/docs_html.mjs > templates/docs.html`, or
+// No dependencies: `node templates/docs_html.mjs > templates/docs.html`, or
 // `make docs`. The API test checks that the committed page is up to date.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
