@@ -1,9 +1,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app/api.h"
+#include "lib/clock.h"
 #include "store/store.h"
 #include "idem/idem.h"
 #include "app/json.h"
@@ -220,7 +220,7 @@ api_change(struct app *app, struct req *req, struct resp *r, enum op_kind kind)
 	iop.scope = scope;
 	iop.method = http_method_name(req->method);
 	iop.path = req->path;
-	iop.now = (int64_t)time(NULL);
+	iop.now = clock_now_s();
 	iop.ttl = app->cfg->key_ttl;
 	if (iop.key != NULL && kind != OP_DELETE) {
 		/* A retry resends the same bytes: known without parsing them. */

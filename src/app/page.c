@@ -1,10 +1,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <uuid/uuid.h>
 
+#include "lib/clock.h"
 #include "store/store.h"
 #include "app/form.h"
 #include "lib/html.h"
@@ -221,7 +221,7 @@ form_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
 	iop.method = http_method_name(req->method);
 	iop.path = req->path;
 	iop.fingerprint = fp;
-	iop.now = (int64_t)time(NULL);
+	iop.now = clock_now_s();
 	iop.ttl = app->cfg->key_ttl;
 
 	res = writer_change(app, &iop, op, r, 0);

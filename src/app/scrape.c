@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "lib/clock.h"
 #include "lib/metrics.h"
 #include "store/store.h"
 #include "app/problem.h"
@@ -151,7 +151,11 @@ counters(struct buf *b, struct buf *lb, int writer)
 	    metrics_sample(b, "todo_workers", NULL, metrics->workers) == -1 ||
 	    metrics_family(b, "todo_start_time_seconds", "gauge",
 	    "When the master process started, in seconds since the epoch.") == -1 ||
-	    metrics_sample(b, "todo_start_time_seconds", NULL, metrics->started) == -1)
+	    metrics_sample(b, "todo_start_time_seconds", NULL, metrics->started) == -1 ||
+	    metrics_family(b, "todo_clock_step_seconds", "gauge",
+	    "The wall clock minus the service clock that stamps todos and expires keys: "
+	    "a wall-clock step the service clock did not take (up to 1 s is slewed away).") == -1 ||
+	    metrics_sample_signed(b, "todo_clock_step_seconds", NULL, clock_step_ms(), 1000) == -1)
 		return -1;
 	if (!writer)
 		return 0;
@@ -176,7 +180,7 @@ gauges(struct app *app, struct buf *b, struct buf *lb)
 	struct store_key_counts	 c;
 	enum store_res		 rc;
 
-	rc = store_key_count(app->db, (int64_t)time(NULL), SCRAPE_KEYS_CAP, &c);
+	rc = store_key_count(app->db, clock_now_s(), SCRAPE_KEYS_CAP, &c);
 	if (rc != STORE_OK)
 		fprintf(stderr, "metrics: counting key rows: %s\n", store_errmsg(app->db));
 	buf_reset(lb);

@@ -150,6 +150,18 @@ metrics_sample_scaled(struct buf *b, const char *name, const char *labels, uint6
 }
 
 int
+metrics_sample_signed(struct buf *b, const char *name, const char *labels, int64_t v,
+    uint64_t scale)
+{
+	uint64_t	 mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	if (series(b, name, "", labels, "") == -1 || (v < 0 && buf_putc(b, '-') == -1) ||
+	    scaled(b, mag, scale) == -1)
+		return -1;
+	return buf_putc(b, '\n');
+}
+
+int
 metrics_hist(struct buf *b, const char *name, const char *labels,
     const struct metrics_hist *h, const struct metrics_bounds *bd)
 {

@@ -116,6 +116,9 @@ int	metrics_sample(struct buf *, const char *name, const char *labels, int64_t v
 /* Appends one sample of v / scale as an exact decimal. */
 int	metrics_sample_scaled(struct buf *, const char *name, const char *labels,
 	    uint64_t v, uint64_t scale);
+/* The same for a v of either sign. */
+int	metrics_sample_signed(struct buf *, const char *name, const char *labels,
+	    int64_t v, uint64_t scale);
 /*
  * Appends a histogram's samples: name_bucket per bound (cumulative) and
  * +Inf, name_sum and name_count, read once so that they agree.

@@ -17,6 +17,7 @@
 
 #include <fcgiapp.h>
 
+#include "lib/clock.h"
 #include "lib/metrics.h"
 #include "app/app.h"
 #include "store/store.h"
@@ -271,10 +272,11 @@ worker(const struct config *cfg, int sock, struct procs *p, int slot)
 		if (i != slot && p->links[i][0] != -1)
 			close(p->links[i][0]);
 	/*
-	 * Numbers for the operations sent, from the clock in nanoseconds: past
-	 * any a predecessor in this slot used, whose answers may still come.
+	 * Numbers for the operations sent, from the monotonic clock in
+	 * nanoseconds: past any a predecessor in this slot used, whose answers
+	 * may still come, even after the wall clock was set back.
 	 */
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	link.seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	set_signal(SIGTERM, on_worker_signal);
 	set_signal(SIGINT, on_worker_signal);
@@ -562,14 +564,17 @@ main(int argc, char *argv[])
 	    engine->wants_writer ? " and a writer" : "",
 	    cfg.socket != NULL ? cfg.socket : "the inherited socket", engine->name,
 	    engine->wants_writer ? cfg.store.db : "(connection string not shown)");
-	/* Counters every process adds to, mapped before the first fork. */
+	/* The service clock and the counters every process shares, before the first fork. */
+	if (clock_anchor() == -1)
+		perror("mapping the service clock (it stays the wall clock)");
 	if (metrics_open() == 0) {
-		metrics->started = (int64_t)time(NULL);
+		metrics->started = clock_now_s();
 		metrics->workers = cfg.workers;
 	} else
 		perror("mapping the metrics");
 	rc = master(&cfg, sock);
 	metrics_close();
+	clock_release();
 	if (cfg.socket != NULL && strchr(cfg.socket, '/') != NULL)
 		unlink(cfg.socket);
 	tmpl_free();

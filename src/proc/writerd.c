@@ -180,7 +180,7 @@ batch_run(struct store *db, struct item *items, int n, struct recent *recent)
 		return;
 	}
 	/* At least as many expired rows go as this batch can record. */
-	if ((rc = store_key_purge(db, (int64_t)time(NULL), IDEM_PURGE_LIMIT(n))) != STORE_OK) {
+	if ((rc = store_key_purge(db, clock_now_s(), IDEM_PURGE_LIMIT(n))) != STORE_OK) {
 		fprintf(stderr, "purging expired keys: %s\n", store_errmsg(db));
 		store_rollback(db);
 		batch_fail(items, n, rc);
