@@ -61,7 +61,7 @@ OBJS     = $(SRCS:src/%.c=$(OBJDIR)/%.o)
 LIBOBJS  = $(filter-out $(OBJDIR)/proc/main.o,$(OBJS))
 UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
-TOOLS    = $(BUILD)/freeport $(BUILD)/halfclose $(BUILD)/fcgi_bare
+TOOLS    = $(BUILD)/freeport $(BUILD)/halfclose $(BUILD)/fcgi_bare $(BUILD)/clockshift.so
 
 .PHONY: all deps test-deps run stop test check clean soak fuzz fuzzers bench docs
 
@@ -85,6 +85,12 @@ $(UNITDIR)/test_pg: LDLIBS += $(shell pkg-config --libs libpq 2>/dev/null)
 $(BUILD)/%: tests/tools/%.c $(BUILD)/flags
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# The tests' wall-clock shifter, preloaded into the program only: built
+# without the sanitizers, whose runtime must come first in a process.
+$(BUILD)/clockshift.so: tests/tools/clockshift.c
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/fcgi_bare: tests/bench/fcgi_bare.c $(BUILD)/flags
 	@mkdir -p $(BUILD)

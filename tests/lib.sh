@@ -116,8 +116,10 @@ stack_restart() {
     NGINX_PID=$!
 }
 
+# TODO_PRELOAD: a library preloaded into the program alone, never the
+# front end or the clients (build/clockshift.so, which moves its wall clock).
 program_start() {
-    "$BIN" --socket "$T/todo.sock" --db "$DB" --workers 2 "$@" 2>> "$T/todo.log" &
+    env ${TODO_PRELOAD:+LD_PRELOAD="$TODO_PRELOAD"} "$BIN" --socket "$T/todo.sock" --db "$DB" --workers 2 "$@" 2>> "$T/todo.log" &
     TODO_PID=$!
 }
 

@@ -208,6 +208,14 @@ assert_eq "$(value "$T/keys" todo_idempotency_tombstones)" \
 assert_eq "$(value "$T/keys" todo_idempotency_tombstones)" 1 "the tombstone"
 assert_eq "$(value "$T/keys" "todo_info{engine=\"$ENGINE\"}")" 1 "the engine"
 
+# The service clock's step: under FastCGI, within a second of none (clock_step.sh steps it).
+if [ "$FRONTEND" != apache-cgi ]; then
+    CHECKS=$((CHECKS + 1))
+    awk '$1 == "todo_clock_step_seconds" { found = 1; v = $2 < 0 ? -$2 : $2 }
+        END { exit !(found && v <= 1) }' "$T/keys" ||
+        fail "todo_clock_step_seconds missing or not near 0: $(grep '^todo_clock' "$T/keys")"
+fi
+
 # promtool's own check of the format and its naming rules, on a real scrape.
 out=$(promtool check metrics < "$T/keys" 2>&1) || fail "promtool: $out"
 assert_eq "$out" "" "promtool has nothing to say"
