@@ -6,7 +6,8 @@
 # expiry, and makes no second todo; new todos and keys are stamped with
 # the time that really passed; todo_clock_step_seconds shows each step
 # and the log says it was not followed. Once the wall clock is back, the
-# key expires when its Idempotency-Key-Expires said, as expiry.sh shows.
+# key expires when its Idempotency-Key-Expires said, as expiry.sh shows;
+# after a restart the wall clock as it is then is the anchor.
 # Under PostgreSQL the database's clock decides expiry, with the same
 # answers. Plain CGI has no service clock (tests/CMakeLists.txt).
 . "$(dirname "$0")/../lib.sh"
@@ -115,4 +116,31 @@ assert_status 409 "past the TTL"
 assert_eq "$(jget "$BODY" '$.type')" /problems/idempotency-key-expired "expired"
 assert_eq "$(header Location)" "$first_loc" "with the first Location"
 assert_eq "$(sql "SELECT count(*) FROM todos WHERE title = 'first'")" 1 "still one todo for the key"
+
+# A restart anchors again, to the wall clock as it is then: with SQLite a
+# day forward kept across a restart makes the keys a day older (expired,
+# never run again); PostgreSQL's clock is not the host's.
+if [ "$FRONTEND" = nginx ]; then
+    req POST /todos -H "$J" -H 'Idempotency-Key: before-restart' -d '{"title":"before restart"}'
+    assert_status 201 "a create before the restart"
+    echo $DAY > "$CLOCKSHIFT_FILE"
+    stack_restart
+    i=0
+    until curl -fsS -o /dev/null --max-time 2 "$BASE/healthz" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -le 100 ] || fail "the service did not come back"
+        sleep 0.1
+    done
+    assert_near "$(step_gauge)" 0 1 "after a restart, no step: the anchor is the wall clock"
+    req POST /todos -H "$J" -H 'Idempotency-Key: before-restart' -d '{"title":"before restart"}'
+    if [ "$ENGINE" = sqlite ]; then
+        assert_status 409 "a key from before the restart, a day older"
+        assert_eq "$(jget "$BODY" '$.type')" /problems/idempotency-key-expired "expired, not run again"
+    else
+        assert_status 201 "a key from before the restart, by the database's clock"
+        assert_eq "$(header Idempotent-Replayed)" true "replayed"
+    fi
+    assert_eq "$(sql "SELECT count(*) FROM todos WHERE title = 'before restart'")" 1 \
+        "one todo for the key across the restart"
+fi
 pass
