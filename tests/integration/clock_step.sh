@@ -11,7 +11,7 @@
 # Under PostgreSQL the database's clock decides expiry, with the same
 # answers. Plain CGI has no service clock (tests/CMakeLists.txt).
 . "$(dirname "$0")/../lib.sh"
-export TODO_KEY_TTL=20
+export TODO_KEY_TTL=30
 export CLOCKSHIFT_FILE=$T/clockshift
 TODO_PRELOAD=$ROOT/build/clockshift.so
 [ -f "$TODO_PRELOAD" ] || fail "$TODO_PRELOAD is missing (make units builds it)"

@@ -151,30 +151,31 @@ real_clocks(void)
 {
 	int64_t	 a, b, s;
 
+	/* Bounds of a second: generous for a loaded machine, small beside a day. */
 	shift = 0;
 	clock_wall_source(shifted_wall);
 	CHECK_INT(clock_anchor(), 0);
 	a = clock_now_ms();
-	CHECK(near(a, real_wall(), 20));
-	CHECK(near(clock_step_ms(), 0, 20));
+	CHECK(near(a, real_wall(), 1000));
+	CHECK(near(clock_step_ms(), 0, 1000));
 	shift = DAY_MS;
 	sleep_ms(CLOCK_COMPARE_MS + 20);
 	b = clock_now_ms();
-	CHECK(near(b, real_wall(), 40));
-	CHECK(near(clock_step_ms(), DAY_MS, 40));
+	CHECK(near(b, real_wall(), 1000));
+	CHECK(near(clock_step_ms(), DAY_MS, 1000));
 	CHECK(b >= a + CLOCK_COMPARE_MS);
 	shift = -DAY_MS;
 	sleep_ms(CLOCK_COMPARE_MS + 20);
-	CHECK(near(clock_now_ms(), real_wall(), 40));
-	CHECK(near(clock_step_ms(), -DAY_MS, 40));
+	CHECK(near(clock_now_ms(), real_wall(), 1000));
+	CHECK(near(clock_step_ms(), -DAY_MS, 1000));
 	s = clock_now_s();
-	CHECK(near(s * 1000, real_wall(), 1040));
+	CHECK(near(s * 1000, real_wall(), 2000));
 	/* Milliseconds, as the API shows them: 5 ms of sleep shows as 5 or more. */
 	shift = 0;
 	a = clock_now_ms();
 	sleep_ms(5);
 	b = clock_now_ms();
-	CHECK(b - a >= 5 && b - a < 1000);
+	CHECK(b - a >= 5 && b - a < 60000);
 	clock_wall_source(NULL);
 }
 
