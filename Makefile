@@ -61,7 +61,7 @@ OBJS     = $(SRCS:src/%.c=$(OBJDIR)/%.o)
 LIBOBJS  = $(filter-out $(OBJDIR)/proc/main.o,$(OBJS))
 UNITSRCS = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNITSRCS:tests/unit/%.c=$(UNITDIR)/%)
-TOOLS    = $(BUILD)/freeport $(BUILD)/halfclose $(BUILD)/fcgi_bare $(BUILD)/clockshift.so
+TOOLS    = $(BUILD)/freeport $(BUILD)/halfclose $(BUILD)/idlesock $(BUILD)/fcgi_bare $(BUILD)/clockshift.so
 
 .PHONY: all deps test-deps run stop test check clean soak fuzz fuzzers bench docs
 

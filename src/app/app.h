@@ -14,6 +14,7 @@ struct config {
 	int64_t		 key_ttl;	/* seconds */
 	int		 require_key;	/* POST without a key is refused */
 	int		 writer_wait_ms;	/* a worker's wait on the writer's answer */
+	int		 read_timeout_ms;	/* for a FastCGI request to arrive whole */
 };
 
 struct recent;

@@ -26,6 +26,28 @@ static const char *const outcomes[METRICS_OUTCOME__MAX] = {
 
 static const char *const procs[METRICS_PROC__MAX] = { "worker", "writer" };
 
+static const char *const drops[METRICS_DROP__MAX] = { "read_timeout", "pending_full" };
+
+static const char *const refusals[METRICS_REFUSED__MAX] = { "writer_stalled", "no_room" };
+
+/* A counter family with one sample per reason: names[i] counted in c[i]. */
+static int
+by_reason(struct buf *b, struct buf *lb, const char *name, const char *help,
+    const char *const *names, const uint64_t *c, int n)
+{
+	int	 i;
+
+	if (metrics_family(b, name, "counter", help) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		buf_reset(lb);
+		if (metrics_label(lb, "reason", names[i]) == -1 ||
+		    metrics_sample(b, name, lb->data, (int64_t)metrics_read(&c[i])) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 void
 scrape_count(const struct req *req, const struct resp *r, long long us)
 {
@@ -147,6 +169,17 @@ counters(struct buf *b, struct buf *lb, int writer)
 		    (int64_t)metrics_read(&metrics->restarts[i])) == -1)
 			return -1;
 	}
+	if (by_reason(b, lb, "todo_fastcgi_dropped_total", "FastCGI connections closed before "
+	    "their request was all there: read_timeout, not all there by the read deadline; "
+	    "pending_full, the oldest of a worker's full list of such connections.",
+	    drops, metrics->dropped, METRICS_DROP__MAX) == -1)
+		return -1;
+	if (writer && by_reason(b, lb, "todo_changes_refused_total", "Changes answered 503 "
+	    "unavailable without being sent to the SQLite writer, so certainly not made: "
+	    "writer_stalled, the writer answered nothing for a while; no_room, no slot came "
+	    "free for the change by its read deadline.",
+	    refusals, metrics->refused, METRICS_REFUSED__MAX) == -1)
+		return -1;
 	if (metrics_family(b, "todo_workers", "gauge", "Worker processes configured.") == -1 ||
 	    metrics_sample(b, "todo_workers", NULL, metrics->workers) == -1 ||
 	    metrics_family(b, "todo_start_time_seconds", "gauge",

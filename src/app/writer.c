@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/metrics.h"
 #include "app/wire.h"
 #include "app/writer.h"
 
@@ -150,6 +151,12 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 		total += iov[i].iov_len;
 	if (total > MSG_MAX)
 		return IDEM_ERROR;
+	if (l->refuse != WRITER_SEND) {
+		if (metrics != NULL)
+			metrics_add(&metrics->refused[l->refuse == WRITER_REFUSE_STALLED ?
+			    METRICS_REFUSED_STALLED : METRICS_REFUSED_NO_ROOM], 1);
+		return IDEM_DOWN;
+	}
 	/* Without a wait hook, the answer is read in blocking reads of at most a second. */
 	if (l->wait == NULL && !l->timed) {
 		struct timeval	 tv = { 1, 0 };

@@ -31,6 +31,18 @@
  */
 typedef int	(*writer_wait_fn)(void *arg, uint64_t seq, const char **msg, size_t *n);
 
+/*
+ * Whether a change may be sent to the writer now. The worker refuses it
+ * unsent, so that it certainly changed nothing (IDEM_DOWN: 503
+ * unavailable), when the writer has not answered anything for a while
+ * (it is stopped or stuck) or when the worker has no room to wait.
+ */
+enum writer_refuse {
+	WRITER_SEND,
+	WRITER_REFUSE_STALLED,
+	WRITER_REFUSE_NO_ROOM,
+};
+
 /* A worker's end: its socket to the writer. */
 struct writer_link {
 	int		 fd;
@@ -39,6 +51,7 @@ struct writer_link {
 	writer_wait_fn	 wait;		/* NULL: wait in a blocking read of fd */
 	void		*wait_arg;
 	int		 wait_ms;	/* the longest wait for an answer; 0: WRITER_WAIT_MS */
+	enum writer_refuse refuse;	/* set by the worker's scheduler */
 };
 
 /*
@@ -50,6 +63,14 @@ struct writer_link {
  */
 #define WRITER_WAIT_MS		30000
 #define WRITER_WAIT_MS_MAX	55000
+
+/*
+ * The writer counts as stalled when a change has waited this long (or
+ * half the wait bound, when that is shorter) and nothing at all came from
+ * the writer meanwhile: new changes are then refused unsent until it
+ * answers again, instead of joining the wait.
+ */
+#define WRITER_STALL_MS		5000
 
 /* The largest message either way. */
 #define WRITER_MSG_MAX	(256u * 1024)
@@ -79,8 +100,9 @@ enum idem_res	writer_change(struct app *, const struct idem_op *, struct op *,
  * so its end shows when it has stopped. IDEM_UNKNOWN when the operation
  * was sent and no answer came (the writer stopped, or the wait ran out):
  * it may or may not have run, which a retry with the same key settles.
- * IDEM_DOWN when the writer is gone before it is sent, IDEM_ERROR when it
- * could not be sent otherwise: then nothing was done.
+ * IDEM_DOWN when the writer is gone before it is sent, or when link->refuse
+ * says not to send it, IDEM_ERROR when it could not be sent otherwise:
+ * then nothing was done.
  */
 enum idem_res	writer_call(struct writer_link *, const struct idem_op *, const struct op *,
 		    struct resp *);

@@ -2,6 +2,7 @@
 #define IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -19,11 +20,18 @@ struct io {
 	/* Writes all n bytes: 0, or -1 on error. */
 	int		 (*write)(struct io *, const void *, size_t n);
 	void		*arg;
+	/*
+	 * When reading the request fails, in monotonic milliseconds
+	 * (clock_mono_ms), so that a peer sending slowly cannot hold the
+	 * reader for long; 0: never.
+	 */
+	int64_t		 deadline;
 };
 
 void	io_cgi_init(struct io *);
 
 struct FCGX_Request;
-void	io_fcgi_init(struct io *, struct FCGX_Request *);
+/* The FastCGI backend on request r, whose reading fails past deadline (0: never). */
+void	io_fcgi_init(struct io *, struct FCGX_Request *, int64_t deadline);
 
 #endif

@@ -40,4 +40,5 @@ io_cgi_init(struct io *io)
 	io->read = cgi_read;
 	io->write = cgi_write;
 	io->arg = NULL;
+	io->deadline = 0;
 }

@@ -1,5 +1,6 @@
 #include <fcgiapp.h>
 
+#include "lib/clock.h"
 #include "http/io.h"
 
 static char *const *
@@ -18,6 +19,9 @@ fcgi_read(struct io *io, void *p, size_t n)
 
 	if (n > 1u << 30)
 		n = 1u << 30;
+	/* Each read is bounded by the socket's receive timeout, the whole by this. */
+	if (io->deadline > 0 && clock_mono_ms() >= io->deadline)
+		return -1;
 	got = FCGX_GetStr(p, (int)n, r->in);
 	if (got == 0 && FCGX_GetError(r->in) != 0)
 		return -1;
@@ -35,10 +39,11 @@ fcgi_write(struct io *io, const void *p, size_t n)
 }
 
 void
-io_fcgi_init(struct io *io, FCGX_Request *r)
+io_fcgi_init(struct io *io, FCGX_Request *r, int64_t deadline)
 {
 	io->env = fcgi_env;
 	io->read = fcgi_read;
 	io->write = fcgi_write;
 	io->arg = r;
+	io->deadline = deadline;
 }

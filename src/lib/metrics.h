@@ -43,6 +43,20 @@ enum metrics_proc {
 	METRICS_PROC__MAX
 };
 
+/* Why a FastCGI connection was closed before its request was all there. */
+enum metrics_drop {
+	METRICS_DROP_DEADLINE,	/* not all there by the read deadline */
+	METRICS_DROP_FULL,	/* the oldest of a worker's full pending list */
+	METRICS_DROP__MAX
+};
+
+/* Why a change was refused without being sent to the writer. */
+enum metrics_refused {
+	METRICS_REFUSED_STALLED,	/* the writer answers nothing */
+	METRICS_REFUSED_NO_ROOM,	/* no slot came free for it by its deadline */
+	METRICS_REFUSED__MAX
+};
+
 /*
  * A histogram's fixed upper bounds, ascending, in the unit observed;
  * scale is how many of that unit make the unit exposed (1000000 for
@@ -68,6 +82,8 @@ struct metrics {
 	struct metrics_hist	 commit;	/* us in the writer's commit, sync included */
 	struct metrics_hist	 sync;		/* us in each sync of SQLite's log */
 	uint64_t		 restarts[METRICS_PROC__MAX];
+	uint64_t		 dropped[METRICS_DROP__MAX];
+	uint64_t		 refused[METRICS_REFUSED__MAX];
 	int64_t			 started;	/* unix seconds the master started */
 	int64_t			 workers;
 };

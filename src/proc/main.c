@@ -46,8 +46,9 @@ usage(void)
 	    "                 [--key-ttl SECONDS] [--key-horizon SECONDS] [--require-key]\n"
 	    "                 [--templates DIR] [--sync group|full|normal]\n"
 	    "Environment: TODO_DB, TODO_SOCKET, TODO_WORKERS, TODO_KEY_TTL, TODO_KEY_HORIZON,\n"
-	    "TODO_REQUIRE_KEY (0/1), TODO_TEMPLATES, TODO_SYNC. Without a socket, inside a CGI\n"
-	    "environment, answers one request as CGI.\n");
+	    "TODO_REQUIRE_KEY (0/1), TODO_TEMPLATES, TODO_SYNC, TODO_WRITER_WAIT_MS,\n"
+	    "TODO_READ_TIMEOUT_MS. Without a socket, inside a CGI environment, answers one\n"
+	    "request as CGI.\n");
 	exit(2);
 }
 
@@ -84,7 +85,7 @@ configure(int argc, char *argv[], struct config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*workers, *ttl, *horizon, *req, *sync, *wait;
+	const char	*workers, *ttl, *horizon, *req, *sync, *wait, *rto;
 	long long	 v;
 	long		 cpus;
 	int		 c;
@@ -104,6 +105,7 @@ configure(int argc, char *argv[], struct config *cfg)
 	req = getenv("TODO_REQUIRE_KEY");
 	sync = getenv("TODO_SYNC");
 	wait = getenv("TODO_WRITER_WAIT_MS");
+	rto = getenv("TODO_READ_TIMEOUT_MS");
 	cfg->store.busy_ms = 5000;
 
 	/*
@@ -190,6 +192,14 @@ configure(int argc, char *argv[], struct config *cfg)
 		}
 		cfg->writer_wait_ms = (int)v;
 	}
+	cfg->read_timeout_ms = SERVE_READ_MS;
+	if (rto != NULL && *rto != '\0') {
+		if (number(rto, 100, SERVE_READ_MS_MAX, &v) == -1) {
+			fprintf(stderr, "TODO_READ_TIMEOUT_MS must be 100 to %d\n", SERVE_READ_MS_MAX);
+			return -1;
+		}
+		cfg->read_timeout_ms = (int)v;
+	}
 	cfg->store.sync = STORE_SYNC_GROUP;
 	if (sync != NULL && *sync != '\0') {
 		if (strcmp(sync, "group") == 0)
@@ -262,7 +272,8 @@ struct procs {
 static int
 worker(const struct config *cfg, int sock, struct procs *p, int slot)
 {
-	struct writer_link	 link = { p->links[slot][0], 0, 0, NULL, NULL, cfg->writer_wait_ms };
+	struct writer_link	 link = { p->links[slot][0], 0, 0, NULL, NULL, cfg->writer_wait_ms,
+	    WRITER_SEND };
 	struct app		 app = { cfg, NULL, p->writer_used ? &link : NULL, p->recent };
 	struct timespec		 ts;
 	int			 i, rc;

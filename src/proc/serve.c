@@ -17,6 +17,8 @@
 #include <fcgiapp.h>
 
 #include "lib/clock.h"
+#include "lib/metrics.h"
+#include "http/fcgi_peek.h"
 #include "http/io.h"
 #include "app/route.h"
 #include "proc/serve.h"
@@ -25,9 +27,14 @@
 /* A coroutine's stack: far above what a request uses, and only touched pages cost memory. */
 #define STACK_SIZE	(256u * 1024)
 
-/* What epoll reports. */
+/* What epoll reports: the listening socket, the writer's, or pending connection n. */
 #define EV_LISTEN	0u
 #define EV_WRITER	1u
+#define EV_PENDING	2u	/* + n */
+#define EV_MAX		(2 + SERVE_PENDING)
+
+/* With connections pending or changes waiting, the loop wakes this often to see to their deadlines. */
+#define TICK_MS		250
 
 enum slot_state {
 	SLOT_FREE,
@@ -43,9 +50,19 @@ struct slot {
 	size_t		 map_len;
 	enum slot_state	 state;
 	uint64_t	 seq;
+	int64_t		 sent;		/* monotonic ms: when the change went to the writer */
 	int64_t		 deadline;	/* monotonic ms */
+	int64_t		 read_by;	/* the request's read deadline */
 	const char	*msg;		/* the answer, in the scheduler's buffer; NULL: none */
 	size_t		 len;
+};
+
+/* A connection whose request is not all there yet, or a change waiting for a slot. */
+struct pend {
+	int		 fd;		/* -1: none */
+	int		 ready;		/* its request is all there: a change waiting for a slot */
+	int64_t		 deadline;	/* monotonic ms */
+	uint64_t	 order;		/* of its accept: the lowest is the oldest */
 };
 
 struct sched {
@@ -60,6 +77,16 @@ struct sched {
 	struct slot		 slots[SERVE_SLOTS];
 	int			 active;	/* slots in coroutines */
 	int			 waiting;
+	struct pend		 pending[SERVE_PENDING];
+	int			 npending;
+	int			 nready;	/* of them, changes waiting for a slot */
+	uint64_t		 accepts;
+	FCGX_Request		 inl;		/* a request served on the worker's own stack */
+	unsigned char		*look;		/* FCGI_PEEK_MAX bytes, for peeking at requests */
+	int			 read_ms;	/* the read deadline, from the accept */
+	int			 stall_ms;	/* when the writer counts as stalled (writer.h) */
+	int64_t			 heard;		/* monotonic ms: the writer's last answer */
+	int			 stalled;	/* until the writer answers again */
 	char			*buf;		/* the answer last read */
 	const char		*peers;		/* FCGI_WEB_SERVER_ADDRS, or NULL */
 	volatile sig_atomic_t	*stop;
@@ -111,7 +138,7 @@ co_main(void)
 
 	for (;;) {
 		s = sc->cur;
-		io_fcgi_init(&io, &s->r);
+		io_fcgi_init(&io, &s->r, s->read_by);
 		route_serve(sc->app, &io);
 		finish(sc, &s->r);
 		s->state = SLOT_FREE;
@@ -132,7 +159,8 @@ co_wait(void *arg, uint64_t seq, const char **msg, size_t *n)
 		return -1;
 	s->state = SLOT_WAITING;
 	s->seq = seq;
-	s->deadline = clock_mono_ms() + (sc->app->writer->wait_ms > 0 ?
+	s->sent = clock_mono_ms();
+	s->deadline = s->sent + (sc->app->writer->wait_ms > 0 ?
 	    sc->app->writer->wait_ms : WRITER_WAIT_MS);
 	s->msg = NULL;
 	sc->waiting++;
@@ -191,6 +219,9 @@ answers(struct sched *sc)
 			writer_lost(sc);
 			return;
 		}
+		/* Any answer, even to a change given up on, shows the writer at work. */
+		sc->heard = clock_mono_ms();
+		sc->stalled = 0;
 		for (i = 0; i < SERVE_SLOTS; i++)
 			if (sc->slots[i].state == SLOT_WAITING && sc->slots[i].seq == seq) {
 				wake(sc, &sc->slots[i], sc->buf, n);
@@ -199,24 +230,45 @@ answers(struct sched *sc)
 	}
 }
 
-/* Gives up on the answers that are past their time. */
+/*
+ * Gives up on the answers that are past their time, and sees whether the
+ * writer has stalled: a change has waited stall_ms, and nothing came from
+ * the writer for as long. A stalled writer gets one change at a time, the
+ * oldest waiting, to show when it is back; the others are refused unsent.
+ */
 static void
-expire(struct sched *sc)
+expire(struct sched *sc, int64_t now)
 {
-	int64_t	 now = clock_mono_ms();
 	int	 i;
 
-	for (i = 0; i < SERVE_SLOTS && sc->waiting > 0; i++)
-		if (sc->slots[i].state == SLOT_WAITING && sc->slots[i].deadline <= now)
+	for (i = 0; i < SERVE_SLOTS && sc->waiting > 0; i++) {
+		if (sc->slots[i].state != SLOT_WAITING)
+			continue;
+		if (sc->slots[i].deadline <= now)
 			wake(sc, &sc->slots[i], NULL, 0);
+		else if (now - sc->slots[i].sent >= sc->stall_ms && now - sc->heard >= sc->stall_ms &&
+		    !sc->stalled) {
+			fprintf(stderr, "the writer has answered nothing for %d ms; refusing changes "
+			    "until it does\n", sc->stall_ms);
+			sc->stalled = 1;
+		}
+	}
+	if (sc->app->writer != NULL)
+		sc->app->writer->refuse = sc->stalled && sc->waiting > 0 ?
+		    WRITER_REFUSE_STALLED : WRITER_SEND;
 }
 
-/* Listens while a slot is free and the worker is not stopping: 0, or -1. */
+/*
+ * Listens unless the worker is stopping or its pending list is full of
+ * changes waiting for a slot (with a connection still sending among them,
+ * the oldest such makes room): 0, or -1.
+ */
 static int
 listen_update(struct sched *sc)
 {
 	struct epoll_event	 ev;
-	int			 want = !*sc->stop && sc->active < SERVE_SLOTS;
+	int			 want = !*sc->stop &&
+	    (sc->npending < SERVE_PENDING || sc->nready < sc->npending);
 
 	if (want == sc->listening)
 		return 0;
@@ -263,59 +315,272 @@ peer_ok(const struct sched *sc, int fd)
 	return 0;
 }
 
-/* A free slot; there is one whenever the worker listens. */
+/* A free slot, or NULL. */
 static struct slot *
 slot_free(struct sched *sc)
 {
 	int	 i;
 
+	if (sc->active >= SERVE_SLOTS)
+		return NULL;
 	for (i = 0; i < SERVE_SLOTS; i++)
 		if (sc->slots[i].state == SLOT_FREE)
 			return &sc->slots[i];
 	return NULL;
 }
 
-/* Reads the request on connection fd and serves it, or starts its coroutine. */
-static void
-start(struct sched *sc, int fd)
+/*
+ * Bounds each write on connection fd, so that a web server that stops
+ * reading the answer cannot hold the worker, and each read unless the
+ * request is all there (whole): then no read waits. 0, or -1.
+ */
+static int
+conn_timed(const struct sched *sc, int fd, int whole)
 {
-	struct slot	*s = slot_free(sc);
-	struct io	 io;
-	const char	*m;
+	int		 ms = sc->read_ms < SERVE_IO_MS ? sc->read_ms : SERVE_IO_MS;
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	if (s == NULL) {
-		close(fd);
-		return;
-	}
+	return (!whole && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ? -1 : 0;
+}
+
+/*
+ * Serves the request on connection fd on the worker's own stack: a read,
+ * or a change that cannot wait on the writer (the link's refuse says
+ * why, and it is then answered without being sent).
+ */
+static void
+serve_inline(struct sched *sc, int fd, int64_t read_by, enum writer_refuse why)
+{
+	struct io	 io;
+
 	/* libfcgi reads the request from the connection given, as it is kept. */
+	sc->inl.ipcFd = fd;
+	sc->inl.keepConnection = 1;
+	if (FCGX_Accept_r(&sc->inl) < 0)
+		return;	/* no request came on it; libfcgi has closed it */
+	if (sc->app->writer != NULL && why != WRITER_SEND)
+		sc->app->writer->refuse = why;
+	io_fcgi_init(&io, &sc->inl, read_by);
+	route_serve(sc->app, &io);
+	finish(sc, &sc->inl);
+	if (sc->app->writer != NULL)
+		sc->app->writer->refuse = sc->stalled && sc->waiting > 0 ?
+		    WRITER_REFUSE_STALLED : WRITER_SEND;
+}
+
+/* Starts the change on connection fd in slot s's coroutine. */
+static void
+slot_start(struct sched *sc, struct slot *s, int fd, int64_t read_by)
+{
 	s->r.ipcFd = fd;
 	s->r.keepConnection = 1;
 	if (FCGX_Accept_r(&s->r) < 0)
-		return;	/* no request came on it; libfcgi has closed it */
-	m = FCGX_GetParam("REQUEST_METHOD", s->r.envp);
-	if (m != NULL && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)) {
-		io_fcgi_init(&io, &s->r);
-		route_serve(sc->app, &io);
-		finish(sc, &s->r);
 		return;
-	}
+	s->read_by = read_by;
 	s->state = SLOT_RUNNING;
 	sc->active++;
 	run(sc, s);
 }
 
 /*
- * Accepts and serves one connection. One per turn of the loop: the next
- * turn's epoll_wait() says at once whether another is waiting, together
- * with the writer's answers, where a second accept() would mostly find
+ * Looks at what connection fd has sent, leaving it in the socket: what
+ * fcgi_peek_parse() says, with *read set; FCGI_PEEK_BAD also when the
+ * peer has closed (eof set) or the socket failed. Its request is all
+ * there, as a web server sends one, in the same write, most of the time:
+ * then served at once, without a turn through epoll.
+ */
+static enum fcgi_peek_res
+conn_look(struct sched *sc, int fd, int *read, int *eof)
+{
+	ssize_t	 n;
+
+	*read = *eof = 0;
+	while ((n = recv(fd, sc->look, FCGI_PEEK_MAX, MSG_PEEK | MSG_DONTWAIT)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == -1)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? FCGI_PEEK_MORE : FCGI_PEEK_BAD;
+	if (n == 0) {
+		*eof = 1;
+		return FCGI_PEEK_BAD;
+	}
+	return fcgi_peek_parse(sc->look, (size_t)n, FCGI_PEEK_MAX, read);
+}
+
+/* Takes pending connection i off the list; closes it when drop is set. */
+static void
+pend_take(struct sched *sc, int i, int drop)
+{
+	struct pend	*p = &sc->pending[i];
+
+	if (!p->ready && !drop)
+		epoll_ctl(sc->ep, EPOLL_CTL_DEL, p->fd, NULL);
+	if (drop)
+		close(p->fd);	/* which also takes it out of epoll */
+	if (p->ready)
+		sc->nready--;
+	sc->npending--;
+	p->fd = -1;
+}
+
+/* Closes pending connection i, counted under why. */
+static void
+pend_drop(struct sched *sc, int i, enum metrics_drop why)
+{
+	pend_take(sc, i, 1);
+	if (metrics != NULL)
+		metrics_add(&metrics->dropped[why], 1);
+}
+
+/*
+ * The oldest pending connection, of those still sending (ready 0) or of
+ * the changes waiting for a slot (ready 1): its index, or -1.
+ */
+static int
+pend_oldest(const struct sched *sc, int ready)
+{
+	int	 i, best = -1;
+
+	for (i = 0; i < SERVE_PENDING; i++)
+		if (sc->pending[i].fd != -1 && sc->pending[i].ready == ready &&
+		    (best == -1 || sc->pending[i].order < sc->pending[best].order))
+			best = i;
+	return best;
+}
+
+/*
+ * Puts connection fd on the pending list: a change waiting for a slot
+ * (ready), or a connection to watch until its request is all there. A
+ * full list makes room by closing its oldest connection still sending.
+ * 0, or -1 when there is no room (fd is left to the caller).
+ */
+static int
+pend_add(struct sched *sc, int fd, int64_t deadline, uint64_t order, int ready)
+{
+	struct epoll_event	 ev;
+	int			 i;
+
+	if (sc->npending == SERVE_PENDING) {
+		if ((i = pend_oldest(sc, 0)) == -1)
+			return -1;
+		pend_drop(sc, i, METRICS_DROP_FULL);
+	}
+	for (i = 0; sc->pending[i].fd != -1; i++)
+		;
+	if (!ready) {
+		memset(&ev, 0, sizeof(ev));
+		/* Edge-triggered: each arrival of more of the request, or the peer's close. */
+		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+		ev.data.u32 = EV_PENDING + (uint32_t)i;
+		if (epoll_ctl(sc->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+			return -1;
+	}
+	sc->pending[i].fd = fd;
+	sc->pending[i].ready = ready;
+	sc->pending[i].deadline = deadline;
+	sc->pending[i].order = order;
+	sc->npending++;
+	sc->nready += ready;
+	return 0;
+}
+
+/*
+ * Connection fd's request is all there: a read is served at once, a
+ * change in a free slot, after the changes already waiting for one. With
+ * none free, a change waits for one, or is refused unsent when the writer
+ * has stalled or the pending list has no room.
+ */
+static void
+conn_ready(struct sched *sc, int fd, int64_t deadline, uint64_t order, int read)
+{
+	struct slot	*s;
+
+	if (read)
+		serve_inline(sc, fd, deadline, WRITER_SEND);
+	else if (sc->nready == 0 && (s = slot_free(sc)) != NULL)
+		slot_start(sc, s, fd, deadline);
+	else if (sc->app->writer == NULL || sc->app->writer->refuse != WRITER_SEND)
+		serve_inline(sc, fd, deadline, sc->app->writer == NULL ? WRITER_SEND :
+		    sc->app->writer->refuse);
+	else if (pend_add(sc, fd, deadline, order, 1) == -1)
+		serve_inline(sc, fd, deadline, WRITER_REFUSE_NO_ROOM);
+}
+
+/* A pending connection has sent more, or closed. */
+static void
+pend_event(struct sched *sc, uint32_t i, uint32_t events)
+{
+	struct pend		*p;
+	enum fcgi_peek_res	 res;
+	int			 read, eof, fd;
+
+	if (i >= SERVE_PENDING || (p = &sc->pending[i])->fd == -1 || p->ready)
+		return;
+	res = conn_look(sc, p->fd, &read, &eof);
+	if (res == FCGI_PEEK_READY || res == FCGI_PEEK_FULL) {
+		fd = p->fd;
+		pend_take(sc, (int)i, 0);
+		if (conn_timed(sc, fd, res == FCGI_PEEK_READY) == -1)
+			close(fd);
+		else
+			conn_ready(sc, fd, p->deadline, p->order, read);
+	} else if (res == FCGI_PEEK_BAD || (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		pend_take(sc, (int)i, 1);	/* gone, or it never will be all there */
+}
+
+/*
+ * Sees to the pending list: changes take the slots come free, oldest
+ * first; those a stalled writer would not get are refused now. Past
+ * their deadline, connections still sending are closed, and changes
+ * still without a slot are refused unsent.
+ */
+static void
+pend_update(struct sched *sc, int64_t now)
+{
+	struct slot	*s;
+	struct pend	 p;
+	int		 i;
+
+	while (sc->nready > 0 && (s = slot_free(sc)) != NULL) {
+		i = pend_oldest(sc, 1);
+		p = sc->pending[i];
+		pend_take(sc, i, 0);
+		slot_start(sc, s, p.fd, p.deadline);
+	}
+	for (i = 0; i < SERVE_PENDING && sc->npending > 0; i++) {
+		p = sc->pending[i];
+		if (p.fd == -1)
+			continue;
+		if (!p.ready && *sc->stop)
+			pend_take(sc, i, 1);	/* a worker stopping takes no new request */
+		else if (!p.ready && p.deadline <= now)
+			pend_drop(sc, i, METRICS_DROP_DEADLINE);
+		else if (p.ready && (p.deadline <= now ||
+		    sc->app->writer->refuse != WRITER_SEND)) {
+			pend_take(sc, i, 0);
+			serve_inline(sc, p.fd, p.deadline, p.deadline <= now ?
+			    WRITER_REFUSE_NO_ROOM : sc->app->writer->refuse);
+		}
+	}
+}
+
+/*
+ * Accepts one connection, and serves its request at once when it is all
+ * there already, as it is when the web server sends it in one write: no
+ * extra turn of the loop. One per turn: the next turn's epoll_wait() says
+ * at once whether another is waiting, together with the writer's answers
+ * and the pending connections, where a second accept() would mostly find
  * none.
  */
 static void
 accept_one(struct sched *sc)
 {
-	int	 fd;
+	enum fcgi_peek_res	 res;
+	int64_t			 deadline;
+	int			 fd, read, eof;
 
-	if (*sc->stop || sc->active >= SERVE_SLOTS)
+	if (*sc->stop)
 		return;
 	while ((fd = accept4(sc->sock, NULL, NULL, SOCK_CLOEXEC)) == -1) {
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -326,9 +591,19 @@ accept_one(struct sched *sc)
 		return;
 	}
 	*sc->busy = 1;
-	if (peer_ok(sc, fd))
-		start(sc, fd);
-	else
+	if (!peer_ok(sc, fd)) {
+		close(fd);
+		return;
+	}
+	deadline = clock_mono_ms() + sc->read_ms;
+	sc->accepts++;
+	res = conn_look(sc, fd, &read, &eof);
+	if (res == FCGI_PEEK_READY || res == FCGI_PEEK_FULL) {
+		if (conn_timed(sc, fd, res == FCGI_PEEK_READY) == -1)
+			close(fd);
+		else
+			conn_ready(sc, fd, deadline, sc->accepts, read);
+	} else if (res == FCGI_PEEK_BAD || pend_add(sc, fd, deadline, sc->accepts, 0) == -1)
 		close(fd);
 }
 
@@ -356,6 +631,9 @@ slots_make(struct sched *sc)
 	struct slot	*s;
 	int		 i;
 
+	FCGX_InitRequest(&sc->inl, -1, 0);
+	for (i = 0; i < SERVE_PENDING; i++)
+		sc->pending[i].fd = -1;
 	for (i = 0; i < SERVE_SLOTS; i++) {
 		s = &sc->slots[i];
 		FCGX_InitRequest(&s->r, -1, 0);
@@ -377,13 +655,19 @@ int
 serve_run(struct app *app, int sock, volatile sig_atomic_t *stop, volatile sig_atomic_t *busy)
 {
 	struct sched		 sc;
-	struct epoll_event	 ev[2];
+	struct epoll_event	 ev[EV_MAX];
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	int			 i, n, flags, rc = -1;
+	int			 i, n, flags, wait_ms, rc = -1;
+	int64_t			 now;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.app = app;
+	sc.read_ms = app->cfg->read_timeout_ms > 0 ? app->cfg->read_timeout_ms : SERVE_READ_MS;
+	wait_ms = app->writer != NULL && app->writer->wait_ms > 0 ? app->writer->wait_ms :
+	    WRITER_WAIT_MS;
+	sc.stall_ms = wait_ms / 2 < WRITER_STALL_MS ? wait_ms / 2 : WRITER_STALL_MS;
+	sc.heard = clock_mono_ms();
 	sc.sock = sock;
 	sc.stop = stop;
 	sc.busy = busy;
@@ -394,7 +678,8 @@ serve_run(struct app *app, int sock, volatile sig_atomic_t *stop, volatile sig_a
 	if (sc.peers != NULL && *sc.peers == '\0')
 		sc.peers = NULL;
 	the_sched = &sc;
-	if (slots_make(&sc) == -1 || (sc.buf = malloc(WRITER_MSG_MAX)) == NULL) {
+	if (slots_make(&sc) == -1 || (sc.buf = malloc(WRITER_MSG_MAX)) == NULL ||
+	    (sc.look = malloc(FCGI_PEEK_MAX)) == NULL) {
 		perror("worker: making its request slots");
 		goto out;
 	}
@@ -422,26 +707,33 @@ serve_run(struct app *app, int sock, volatile sig_atomic_t *stop, volatile sig_a
 	for (;;) {
 		if (listen_update(&sc) == -1)
 			break;
-		if (*stop && sc.active == 0) {
+		if (*stop && sc.active == 0 && sc.npending == 0) {
 			rc = 0;
 			break;
 		}
-		/* With answers due, wake each second to give up on those past their time. */
-		if ((n = epoll_wait(sc.ep, ev, 2, sc.waiting > 0 ? 1000 : -1)) == -1) {
-			if (errno == EINTR)
-				continue;
-			perror("worker: epoll_wait");
-			break;
+		/* With deadlines ahead, wake now and then to see to those past. */
+		if ((n = epoll_wait(sc.ep, ev, EV_MAX, sc.waiting > 0 || sc.npending > 0 ||
+		    *stop ? TICK_MS : -1)) == -1) {
+			if (errno != EINTR) {
+				perror("worker: epoll_wait");
+				break;
+			}
+			n = 0;
 		}
 		for (i = 0; i < n; i++)
 			if (ev[i].data.u32 == EV_WRITER)
 				answers(&sc);
 		for (i = 0; i < n; i++)
+			if (ev[i].data.u32 >= EV_PENDING)
+				pend_event(&sc, ev[i].data.u32 - EV_PENDING, ev[i].events);
+		for (i = 0; i < n; i++)
 			if (ev[i].data.u32 == EV_LISTEN)
 				accept_one(&sc);
-		if (sc.waiting > 0)
-			expire(&sc);
-		*busy = sc.active > 0;
+		now = clock_mono_ms();
+		expire(&sc, now);
+		if (sc.npending > 0)
+			pend_update(&sc, now);
+		*busy = sc.active > 0 || sc.npending > 0;
 	}
 out:
 	if (app->writer != NULL) {
@@ -454,6 +746,10 @@ out:
 	for (i = 0; i < SERVE_SLOTS; i++)
 		if (sc.slots[i].map != NULL)
 			munmap(sc.slots[i].map, sc.slots[i].map_len);
+	for (i = 0; i < SERVE_PENDING; i++)
+		if (sc.pending[i].fd != -1)
+			close(sc.pending[i].fd);
+	free(sc.look);
 	free(sc.buf);
 	return rc;
 }

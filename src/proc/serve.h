@@ -6,9 +6,13 @@
 #include "app/app.h"
 
 /*
- * A FastCGI worker's loop. The worker accepts connections itself and has
- * up to SERVE_SLOTS requests in hand at once. A read (GET, HEAD) is served
- * at once on the worker's own stack. Any other request runs in a coroutine
+ * A FastCGI worker's loop. The worker accepts connections itself and
+ * looks at each one's FastCGI records, without reading them, until its
+ * request is all there: only then does libfcgi, whose reads block, read
+ * it. A peer that sends nothing or half a request waits in the pending
+ * list until the read deadline, and cannot hold the worker. A read (GET,
+ * HEAD) is served at once on the worker's own stack, also while every
+ * slot waits on the writer. Any other request runs in a coroutine
  * of its own, which sleeps while its change waits on the writer: the
  * worker goes on accepting and serving meanwhile, so that the CPU a
  * change's sync leaves idle serves other requests instead of more worker
@@ -16,8 +20,25 @@
  * change waits on the writer, never inside an SQLite call.
  */
 
-/* Requests one worker has in hand at most. */
+/* Changes one worker has in hand at most, each in a coroutine. */
 #define SERVE_SLOTS	16
+
+/*
+ * Connections a worker holds besides: those whose request is not all
+ * there yet, and changes waiting for a slot. When the list is full, the
+ * oldest connection still sending is closed to make room, so that idle
+ * connections cannot lock out real ones.
+ */
+#define SERVE_PENDING	32
+
+/*
+ * How long a connection has to send its whole request by default
+ * (TODO_READ_TIMEOUT_MS sets another), and the most one read or write of
+ * a request's connection may block the worker.
+ */
+#define SERVE_READ_MS		10000
+#define SERVE_READ_MS_MAX	300000
+#define SERVE_IO_MS		5000
 
 /*
  * Serves FastCGI connections from the listening socket sock with app (its

@@ -61,7 +61,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fake	 f = { 0 };
-	struct io	 io = { fake_env, fake_read, fake_write, &f };
+	struct io	 io = { fake_env, fake_read, fake_write, &f, 0 };
 	struct req	 r;
 	const char	*p = (const char *)data, *end = p + size, *nl;
 	char		 v[64], key[IDEM_KEY_MAX + 1];

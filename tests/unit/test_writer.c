@@ -118,7 +118,7 @@ struct call {
 static pid_t
 call_fork(int i, const struct call *c, struct recent *hint)
 {
-	struct writer_link	 l = { links[i][0], 0, 0, NULL, NULL, call_wait_ms };
+	struct writer_link	 l = { links[i][0], 0, 0, NULL, NULL, call_wait_ms, WRITER_SEND };
 	struct app		 app = { NULL, NULL, &l, hint };
 	struct todo_in		 in = { 0 };
 	struct idem_op		 iop = { 0 };
