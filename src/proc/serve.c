@@ -70,6 +70,7 @@ struct sched {
 	int			 sock;
 	int			 ep;
 	int			 listening;	/* sock is in ep */
+	int			 behind;	/* put at the end of its queue since the slots filled */
 	int			 writer_open;	/* the writer's socket is in ep */
 	int			 local;		/* sock is a unix socket */
 	ucontext_t		 main;
@@ -261,7 +262,10 @@ expire(struct sched *sc, int64_t now)
 /*
  * Listens unless the worker is stopping or its pending list is full of
  * changes waiting for a slot (with a connection still sending among them,
- * the oldest such makes room): 0, or -1.
+ * the oldest such makes room). A worker whose slots have all filled goes
+ * on listening, for reads, but behind the other workers: a new connection
+ * wakes the first worker waiting in the socket's queue, and the others
+ * have room for a change. 0, or -1.
  */
 static int
 listen_update(struct sched *sc)
@@ -269,18 +273,25 @@ listen_update(struct sched *sc)
 	struct epoll_event	 ev;
 	int			 want = !*sc->stop &&
 	    (sc->npending < SERVE_PENDING || sc->nready < sc->npending);
+	int			 back = sc->active >= SERVE_SLOTS;
 
-	if (want == sc->listening)
+	if (want == sc->listening && !(want && back && !sc->behind)) {
+		if (!back)
+			sc->behind = 0;
 		return 0;
+	}
 	memset(&ev, 0, sizeof(ev));
 	/* Exclusive: a new connection wakes one waiting worker, not every one. */
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 	ev.data.u32 = EV_LISTEN;
-	if (epoll_ctl(sc->ep, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, sc->sock, &ev) == -1) {
+	/* Out of the queue and in again, at its end. */
+	if ((sc->listening && epoll_ctl(sc->ep, EPOLL_CTL_DEL, sc->sock, NULL) == -1) ||
+	    (want && epoll_ctl(sc->ep, EPOLL_CTL_ADD, sc->sock, &ev) == -1)) {
 		perror("epoll_ctl on the listening socket");
 		return -1;
 	}
 	sc->listening = want;
+	sc->behind = want && back;
 	return 0;
 }
 
