@@ -134,6 +134,18 @@ req() {
     BODY=$(cat "$T/body")
 }
 
+# timed WHAT METHOD PATH [curl args...]: req, which must answer within 5 s
+# (a bound for answers that would otherwise wait on something held up).
+timed() {
+    local what=$1 t0 ms
+    shift
+    t0=$(date +%s%N)
+    req "$@" || true
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    [ "$ms" -le 5000 ] || fail "$what took $ms ms"
+    CHECKS=$((CHECKS + 1))
+}
+
 # The value of a header of the last response (case-insensitive), or "".
 header() {
     awk -v n="$(echo "$1" | tr 'A-Z' 'a-z')" 'BEGIN { FS = ": " }

@@ -24,17 +24,6 @@ for i in $(seq 1 100); do grep -q '^open' "$T/partial.out" && break; sleep 0.1; 
 assert_eq "$(head -1 "$T/idle.out")" "open $IDLE" "the idle connections are open"
 assert_eq "$(head -1 "$T/partial.out")" "open $PARTIAL" "the stalled connections are open"
 
-# timed WHAT METHOD PATH [curl args...]: req, which must answer within 5 s.
-timed() {
-    local what=$1 t0 ms
-    shift
-    t0=$(date +%s%N)
-    req "$@" || true
-    ms=$((($(date +%s%N) - t0) / 1000000))
-    [ "$ms" -le 5000 ] || fail "$what took $ms ms with idle connections open"
-    CHECKS=$((CHECKS + 1))
-}
-
 timed "the health check" GET /healthz
 assert_status 200 "the health check"
 timed "a keyed create" POST /todos -H "$J" -H 'Idempotency-Key: idle-1' -d '{"title":"past the idle"}'

@@ -35,17 +35,6 @@ done
 # since: milliseconds since the writer was stopped.
 since() { echo $((($(date +%s%N) - T0) / 1000000)); }
 
-# timed WHAT METHOD PATH [curl args...]: req, which must answer within 5 s.
-timed() {
-    local what=$1 t0 ms
-    shift
-    t0=$(date +%s%N)
-    req "$@" || true
-    ms=$((($(date +%s%N) - t0) / 1000000))
-    [ "$ms" -le 5000 ] || fail "$what took $ms ms with the writer stopped"
-    CHECKS=$((CHECKS + 1))
-}
-
 sleep 1
 outstanding=0
 for i in $(seq 1 "$N"); do [ -s "$T/post$i.out" ] || outstanding=$((outstanding + 1)); done

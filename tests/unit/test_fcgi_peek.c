@@ -89,11 +89,47 @@ request(const char *method, const char *body, int wide)
 	rec(1, 5, NULL, 0, 0);
 }
 
+/* A request whose params' stream is the n bytes of params, whole, with no body. */
+static void
+params_request(const unsigned char *params, size_t n)
+{
+	begin();
+	rec(1, 4, params, n, 0);
+	rec(1, 4, NULL, 0, 0);
+	rec(1, 5, NULL, 0, 0);
+}
+
+/* A request whose one pair claims lengths nl and vl, followed by the text s. */
+static void
+claimed_pair(uint32_t nl, uint32_t vl, const char *s)
+{
+	unsigned char	 params[64], *p = params;
+
+	p = put_len(p, nl, 0);
+	p = put_len(p, vl, 0);
+	memcpy(p, s, strlen(s));
+	params_request(params, (size_t)(p - params) + strlen(s));
+}
+
 static enum fcgi_peek_res
 parse(size_t len, int *read)
 {
 	return fcgi_peek_parse(msg, len, FCGI_PEEK_MAX, read);
 }
+
+/* Whole requests, with lengths in 1 byte or 4 (wide), and whether each is a read. */
+static const struct {
+	const char	*method;
+	const char	*body;
+	int		 wide;
+	int		 read;
+} whole_cases[] = {
+	{ "GET", "", 0, 1 },
+	{ "HEAD", "", 1, 1 },
+	{ "POST", "{\"title\":\"x\"}", 0, 0 },
+	{ "GETS", "", 0, 0 },
+	{ "get", "", 0, 0 },
+};
 
 int
 main(void)
@@ -102,22 +138,12 @@ main(void)
 	size_t		 i, whole;
 	int		 read, ready_at_end;
 
-	/* Whole requests: GET and HEAD are reads, POST and a method named GETS are not. */
-	request("GET", "", 0);
-	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_READY);
-	CHECK_INT(read, 1);
-	request("HEAD", "", 1);
-	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_READY);
-	CHECK_INT(read, 1);
-	request("POST", "{\"title\":\"x\"}", 0);
-	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_READY);
-	CHECK_INT(read, 0);
-	request("GETS", "", 0);
-	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_READY);
-	CHECK_INT(read, 0);
-	request("get", "", 0);
-	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_READY);
-	CHECK_INT(read, 0);
+	/* Whole requests: GET and HEAD are reads; POST, GETS and get are not. */
+	for (i = 0; i < sizeof(whole_cases) / sizeof(whole_cases[0]); i++) {
+		request(whole_cases[i].method, whole_cases[i].body, whole_cases[i].wide);
+		CHECK_INT(parse(msg_len, &read), FCGI_PEEK_READY);
+		CHECK_INT(read, whole_cases[i].read);
+	}
 
 	/* Every truncation of a whole request wants more, and says nothing wrong. */
 	request("POST", "{\"title\":\"x\"}", 1);
@@ -145,34 +171,17 @@ main(void)
 	CHECK_INT(read, 1);
 
 	/* No REQUEST_METHOD at all: not a read. */
-	begin();
 	p = pair(params, "SCRIPT_NAME", "/", 0);
-	rec(1, 4, params, (size_t)(p - params), 0);
-	rec(1, 4, NULL, 0, 0);
-	rec(1, 5, NULL, 0, 0);
+	params_request(params, (size_t)(p - params));
 	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_READY);
 	CHECK_INT(read, 0);
 
 	/* Hostile lengths: a name or value longer than the params' stream. */
-	begin();
-	p = params;
-	p = put_len(p, 0x7fffffff, 1);
-	p = put_len(p, 1, 0);
-	memcpy(p, "AB", 2);
-	p += 2;
-	rec(1, 4, params, (size_t)(p - params), 0);
-	rec(1, 4, NULL, 0, 0);
-	rec(1, 5, NULL, 0, 0);
+	claimed_pair(0x7fffffff, 1, "AB");
 	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_BAD);
-	begin();
-	p = params;
-	p = put_len(p, 14, 0);
-	p = put_len(p, 200, 0);
-	memcpy(p, "REQUEST_METHOD", 14);
-	p += 14;
-	rec(1, 4, params, (size_t)(p - params), 0);
-	rec(1, 4, NULL, 0, 0);
-	rec(1, 5, NULL, 0, 0);
+	claimed_pair(14, 200, "REQUEST_METHOD");
+	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_BAD);
+	claimed_pair(14, 0x7ffffff0, "REQUEST_METHODGET");
 	CHECK_INT(parse(msg_len, &read), FCGI_PEEK_BAD);
 	/* A length cut off inside its 4 bytes. */
 	begin();
