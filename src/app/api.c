@@ -31,15 +31,35 @@ read_failed(struct resp *r, enum store_res dr)
 	return -1;
 }
 
+/* The longest /healthz waits on the write probe's answer. */
+#define HEALTH_WAIT_MS	2000
+
+/*
+ * Read and write health apart: a read of this process's handle, and the
+ * store's write health (writer_write_health). 200 with both "ok", else a
+ * 503 problem that says which fails, in its detail and its read and write
+ * members.
+ */
 int
 api_health(struct app *app, struct req *req, struct resp *r)
 {
+	int	 rd, wr;
+
 	(void)req;
-	if (store_health(app->db) != STORE_OK)
-		return unavailable(r, "The database does not answer.");
-	r->status = 200;
-	r->ctype = CTYPE_JSON_STR;
-	return json_status_write(&r->body, "ok");
+	rd = app->db != NULL && store_health(app->db) == STORE_OK;
+	wr = writer_write_health(app, HEALTH_WAIT_MS);
+	if (rd && wr) {
+		r->status = 200;
+		r->ctype = CTYPE_JSON_STR;
+		return json_status_write(&r->body, "ok") == -1 ||
+		    json_member_add(&r->body, "read", "ok") == -1 ||
+		    json_member_add(&r->body, "write", "ok") == -1 ? -1 : 0;
+	}
+	return unavailable(r, !rd && !wr ? "The database answers neither reads nor writes." :
+	    !wr ? "The database answers reads, but does not take writes." :
+	    "The database takes writes, but this process cannot read it.") == -1 ||
+	    json_member_add(&r->body, "read", rd ? "ok" : "fail") == -1 ||
+	    json_member_add(&r->body, "write", wr ? "ok" : "fail") == -1 ? -1 : 0;
 }
 
 int
@@ -149,8 +169,8 @@ api_outcome(enum idem_res res, int keyed, struct resp *r)
 		return 0;
 	case IDEM_DOWN:
 		if (problem_set(r, 503, "unavailable", NULL, "The database cannot be "
-		    "reached; nothing was changed. Retry shortly with the same "
-		    "Idempotency-Key.", NULL) == -1)
+		    "reached or written (it may be read-only, full, or away); nothing was "
+		    "changed. Retry shortly with the same Idempotency-Key.", NULL) == -1)
 			return -1;
 		r->retry_after = 1;
 		return 0;

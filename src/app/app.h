@@ -1,6 +1,7 @@
 #ifndef APP_H
 #define APP_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -29,6 +30,12 @@ struct app {
 	struct store		*db;
 	struct writer_link	*writer;	/* NULL: changes run here (CGI, PostgreSQL) */
 	struct recent		*recent;	/* may be NULL: every key is looked up */
+	/*
+	 * The worker's hold on the store (NULL: db is opened once, as under
+	 * CGI): db is taken from it for each request that needs the store.
+	 */
+	struct store_hold	*hold;
+	volatile sig_atomic_t	*stop;	/* set: the worker ends after the requests in hand */
 };
 
 #endif

@@ -358,6 +358,23 @@ json_problem_write(struct buf *b, const char *type, const char *title, int statu
 }
 
 int
+json_member_add(struct buf *b, const char *name, const char *value)
+{
+	size_t	 len = b->len;
+
+	if (len < 2 || b->data[len - 1] != '}')
+		return -1;
+	b->len = len - 1;
+	if (put_name(b, name, 0) == -1 || put_str(b, value) == -1 || buf_putc(b, '}') == -1) {
+		b->len = len;
+		b->data[len - 1] = '}';
+		b->data[len] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
 json_status_write(struct buf *b, const char *status)
 {
 	size_t	 len = b->len;

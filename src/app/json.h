@@ -44,5 +44,11 @@ int	json_list_write(struct buf *, const struct todo *items, size_t n,
 int	json_problem_write(struct buf *, const char *type, const char *title,
 	    int status, const char *detail, const char *field);
 int	json_status_write(struct buf *, const char *status);
+/*
+ * Adds "name": "value" to the JSON object that ends b (as the writers
+ * above leave it): 0, or -1 (out of memory, or no object there) with b
+ * as it was.
+ */
+int	json_member_add(struct buf *, const char *name, const char *value);
 
 #endif

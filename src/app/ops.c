@@ -183,6 +183,9 @@ op_run(struct store *db, void *arg, struct resp *r, int64_t *todo_id)
 			goto out;
 		step = STEP_FAILED;
 		break;
+	case OP_PROBE:
+		/* The writer's own (writerd.c): no operation of the API. */
+		goto out;
 	}
 
 	if (op->out == OUT_SEE_OTHER) {

@@ -17,7 +17,8 @@ enum op_kind {
 	OP_REPLACE,	/* PUT: every field */
 	OP_PATCH,	/* the fields present in the request */
 	OP_DELETE,
-	OP_COMPLETE	/* the form's complete toggle: only is_completed */
+	OP_COMPLETE,	/* the form's complete toggle: only is_completed */
+	OP_PROBE	/* /healthz's write probe: the writer commits a write of nothing */
 };
 
 enum op_out {

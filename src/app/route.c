@@ -34,35 +34,43 @@ enum route {
  * lowercase letters, digits and dashes), a handler per method,
  * the handler for HTML form posts, and the Allow header for 405.
  */
+/* What a route wants of the store. */
+enum route_store {
+	DB_NONE,	/* nothing */
+	DB_NEEDED,	/* a usable handle: else it is answered 503 at once, unavailable */
+	DB_OPTIONAL	/* one if there is: its handler answers without (app->db NULL) */
+};
+
 static const struct {
 	const char	*pattern;
 	handler		 h[METHOD__MAX];
 	handler		 form;
 	const char	*allow;
+	enum route_store store;
 } routes[ROUTE__MAX] = {
 	/* ROUTE_INDEX: the page */
-	{ "/", { [METHOD_GET] = page_index }, NULL, "GET, HEAD" },
+	{ "/", { [METHOD_GET] = page_index }, NULL, "GET, HEAD", DB_NEEDED },
 	/* ROUTE_HEALTH */
-	{ "/healthz", { [METHOD_GET] = api_health }, NULL, "GET, HEAD" },
+	{ "/healthz", { [METHOD_GET] = api_health }, NULL, "GET, HEAD", DB_OPTIONAL },
 	/* ROUTE_TODOS: list and create; the HTML form posts here too */
 	{ "/todos", { [METHOD_GET] = api_list, [METHOD_POST] = api_create },
-	    page_create, "GET, HEAD, POST" },
+	    page_create, "GET, HEAD, POST", DB_NEEDED },
 	/* ROUTE_TODO */
 	{ "/todos/{id}", { [METHOD_GET] = api_get, [METHOD_PUT] = api_replace,
 	    [METHOD_PATCH] = api_patch, [METHOD_DELETE] = api_delete },
-	    NULL, "GET, HEAD, PUT, PATCH, DELETE" },
+	    NULL, "GET, HEAD, PUT, PATCH, DELETE", DB_NEEDED },
 	/* ROUTE_TODO_COMPLETE: the page's done / not done button */
-	{ "/todos/{id}/complete", { 0 }, page_complete, "POST" },
+	{ "/todos/{id}/complete", { 0 }, page_complete, "POST", DB_NEEDED },
 	/* ROUTE_TODO_DELETE: the page's delete button */
-	{ "/todos/{id}/delete", { 0 }, page_delete, "POST" },
+	{ "/todos/{id}/delete", { 0 }, page_delete, "POST", DB_NEEDED },
 	/* ROUTE_PROBLEM: what a problem type means and what to do about it */
-	{ "/problems/{name}", { [METHOD_GET] = doc_problem }, NULL, "GET, HEAD" },
+	{ "/problems/{name}", { [METHOD_GET] = doc_problem }, NULL, "GET, HEAD", DB_NONE },
 	/* ROUTE_OPENAPI: the API's description, OpenAPI 3.1 */
-	{ "/openapi.json", { [METHOD_GET] = doc_openapi }, NULL, "GET, HEAD" },
+	{ "/openapi.json", { [METHOD_GET] = doc_openapi }, NULL, "GET, HEAD", DB_NONE },
 	/* ROUTE_DOCS: the description as a page for people */
-	{ "/docs", { [METHOD_GET] = doc_page }, NULL, "GET, HEAD" },
+	{ "/docs", { [METHOD_GET] = doc_page }, NULL, "GET, HEAD", DB_NONE },
 	/* ROUTE_METRICS: for the web server's metrics listener only (scrape.h) */
-	{ "/metrics", { [METHOD_GET] = scrape_page }, NULL, "GET, HEAD" },
+	{ "/metrics", { [METHOD_GET] = scrape_page }, NULL, "GET, HEAD", DB_OPTIONAL },
 };
 
 _Static_assert(ROUTE__MAX < METRICS_UNMATCHED, "a metrics slot for every route");
@@ -190,6 +198,48 @@ route_find(const char *path, int64_t *id)
 	return -1;
 }
 
+/*
+ * Takes the worker's store handle for a request, opening it again when it
+ * was lost (store_hold_get): 0 with app->db set, or -1 with app->db NULL
+ * while the store is unavailable. A file replaced or removed under the
+ * handle ends the worker after the requests in hand (main.c).
+ */
+static int
+store_take(struct app *app)
+{
+	if (app->hold == NULL)
+		return app->db != NULL ? 0 : -1;
+	if (store_hold_get(app->hold) == STORE_OK) {
+		app->db = app->hold->db;
+		return 0;
+	}
+	app->db = NULL;
+	if (app->hold->moved && app->stop != NULL)
+		*app->stop = 1;
+	return -1;
+}
+
+/* The answer at once to a request that needs the store while it is unavailable. */
+static int
+store_refuse(struct req *req, struct resp *r, handler h)
+{
+	int	 rc;
+
+	if (metrics != NULL)
+		metrics_add(&metrics->store_refused, 1);
+	if (h == page_index || h == page_create || h == page_complete || h == page_delete)
+		rc = page_message(r, 503, "Try again in a moment", req->method == METHOD_POST ?
+		    "The todos cannot be saved right now, so nothing was changed. "
+		    "Send the same form again in a moment." :
+		    "The todos cannot be read right now. Reload the page in a moment.");
+	else
+		rc = problem_set(r, 503, "unavailable", NULL, "The database is unavailable "
+		    "right now; nothing was read or changed. Retry shortly (with the same "
+		    "Idempotency-Key for a change).", NULL);
+	r->retry_after = 1;
+	return rc;
+}
+
 /* Finds and runs the handler: 0, or -1 on an internal failure. */
 static int
 dispatch(struct app *app, struct req *req, struct resp *r)
@@ -234,6 +284,9 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 	case 1:
 		return 0;
 	}
+	if (routes[i].store != DB_NONE && store_take(app) == -1 &&
+	    routes[i].store == DB_NEEDED)
+		return store_refuse(req, r, h);
 	return h(app, req, r);
 }
 

@@ -180,6 +180,28 @@ counters(struct buf *b, struct buf *lb, int writer)
 	    "free for the change by its read deadline.",
 	    refusals, metrics->refused, METRICS_REFUSED__MAX) == -1)
 		return -1;
+	if (metrics_family(b, "todo_store_reopens_total", "counter",
+	    "Store handles opened again after a fault of the database under them (read-only, "
+	    "an I/O error, a full disk) or its file replaced or removed.") == -1 ||
+	    metrics_sample(b, "todo_store_reopens_total", NULL,
+	    (int64_t)metrics_read(&metrics->store_reopens)) == -1 ||
+	    metrics_family(b, "todo_store_unavailable_total", "counter",
+	    "Requests and changes answered 503 unavailable at once because the store could "
+	    "not be used.") == -1 ||
+	    metrics_sample(b, "todo_store_unavailable_total", NULL,
+	    (int64_t)metrics_read(&metrics->store_refused)) == -1)
+		return -1;
+	if (__atomic_load_n(&metrics->write_at, __ATOMIC_RELAXED) != 0 &&
+	    (metrics_family(b, "todo_store_write_up", "gauge",
+	    "1 when the store's last write (a commit, or the health check's probe) "
+	    "succeeded, else 0.") == -1 ||
+	    metrics_sample(b, "todo_store_write_up", NULL,
+	    __atomic_load_n(&metrics->write_ok, __ATOMIC_RELAXED)) == -1 ||
+	    metrics_family(b, "todo_store_write_time_seconds", "gauge",
+	    "When the store's last write ended, in seconds since the epoch.") == -1 ||
+	    metrics_sample(b, "todo_store_write_time_seconds", NULL,
+	    __atomic_load_n(&metrics->write_at, __ATOMIC_RELAXED)) == -1))
+		return -1;
 	if (metrics_family(b, "todo_workers", "gauge", "Worker processes configured.") == -1 ||
 	    metrics_sample(b, "todo_workers", NULL, metrics->workers) == -1 ||
 	    metrics_family(b, "todo_start_time_seconds", "gauge",
@@ -213,11 +235,14 @@ gauges(struct app *app, struct buf *b, struct buf *lb)
 	struct store_key_counts	 c;
 	enum store_res		 rc;
 
-	rc = store_key_count(app->db, clock_now_s(), SCRAPE_KEYS_CAP, &c);
-	if (rc != STORE_OK)
+	/* No handle: the store is unavailable (route.c), and reads as down. */
+	rc = STORE_DOWN;
+	if (app->db != NULL &&
+	    (rc = store_key_count(app->db, clock_now_s(), SCRAPE_KEYS_CAP, &c)) != STORE_OK)
 		fprintf(stderr, "metrics: counting key rows: %s\n", store_errmsg(app->db));
 	buf_reset(lb);
-	if (metrics_label(lb, "engine", app->db->engine->name) == -1 ||
+	if (metrics_label(lb, "engine", app->db != NULL ? app->db->engine->name :
+	    store_engine_for(app->cfg->store.db)->name) == -1 ||
 	    metrics_family(b, "todo_info", "gauge", "The program; engine is the store's.") == -1 ||
 	    metrics_sample(b, "todo_info", lb->data, 1) == -1 ||
 	    metrics_family(b, "todo_store_up", "gauge",

@@ -26,6 +26,8 @@ writer_change(struct app *app, const struct idem_op *iop, struct op *op, struct 
 		return writer_call(app->writer, iop, op, r);
 	/* The change runs here; its key is noted as the writer notes its own. */
 	res = idem_write(app->db, iop, op_run, op, r);
+	if (res == IDEM_DONE || res == IDEM_DOWN || res == IDEM_UNKNOWN)
+		metrics_write_health(res == IDEM_DONE);
 	if (app->recent != NULL && iop->key != NULL &&
 	    (res == IDEM_DONE || res == IDEM_REPLAYED || res == IDEM_MISMATCH ||
 	    res == IDEM_EXPIRED))
@@ -110,17 +112,17 @@ link_read(struct writer_link *l, char *buf, int flags, size_t *n, uint64_t *seq)
 	}
 }
 
-enum idem_res
-writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *op,
-    struct resp *r)
+/*
+ * Sends op to the writer as operation number ++l->seq: 0, IDEM_DOWN when
+ * the writer has stopped, IDEM_ERROR when it could not be sent otherwise.
+ */
+static int
+link_send(struct writer_link *l, const struct idem_op *iop, const struct op *op)
 {
-	static char	 msg[MSG_MAX];
 	struct wreq	 h;
 	struct iovec	 iov[1 + WS__MAX];
 	struct msghdr	 mh;
-	size_t		 n = 1, total = 0, i, got;
-	uint64_t	 seq;
-	int64_t		 deadline;
+	size_t		 n = 1, total = 0, i;
 	int		 rc;
 
 	memset(&h, 0, sizeof(h));
@@ -151,6 +153,29 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 		total += iov[i].iov_len;
 	if (total > MSG_MAX)
 		return IDEM_ERROR;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = n;
+	while (sendmsg(l->fd, &mh, MSG_NOSIGNAL) == -1)
+		if ((rc = errno) != EINTR) {
+			perror("sending to the writer");
+			/* A writer that has stopped: the master starts another. */
+			return rc == EPIPE || rc == ECONNRESET || rc == ENOTCONN ?
+			    IDEM_DOWN : IDEM_ERROR;
+		}
+	return 0;
+}
+
+enum idem_res
+writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *op,
+    struct resp *r)
+{
+	static char	 msg[MSG_MAX];
+	size_t		 got;
+	uint64_t	 seq;
+	int64_t		 deadline;
+	int		 rc;
+
 	if (l->refuse != WRITER_SEND) {
 		if (metrics != NULL)
 			metrics_add(&metrics->refused[l->refuse == WRITER_REFUSE_STALLED ?
@@ -167,23 +192,16 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 		}
 		l->timed = 1;
 	}
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = iov;
-	mh.msg_iovlen = n;
-	while (sendmsg(l->fd, &mh, MSG_NOSIGNAL) == -1)
-		if ((rc = errno) != EINTR) {
-			perror("sending to the writer");
-			/* A writer that has stopped: the master starts another. */
-			return rc == EPIPE || rc == ECONNRESET || rc == ENOTCONN ?
-			    IDEM_DOWN : IDEM_ERROR;
-		}
+	if ((rc = link_send(l, iop, op)) != 0)
+		return (enum idem_res)rc;
+	seq = l->seq;
 
 	/* From here on the writer may run the operation: no answer is not "not done". */
 	if (l->wait != NULL) {
 		const char	*m;
 		size_t		 len;
 
-		if (l->wait(l->wait_arg, h.seq, &m, &len) == -1) {
+		if (l->wait(l->wait_arg, seq, &m, &len) == -1) {
 			fprintf(stderr, "%s %s: no answer from the writer; outcome unknown\n",
 			    iop->method, iop->path);
 			return IDEM_UNKNOWN;
@@ -211,6 +229,68 @@ writer_call(struct writer_link *l, const struct idem_op *iop, const struct op *o
 			continue;
 		return answer_read(msg, got, r);
 	}
+}
+
+/* A result this recent is taken as the write health; older, a probe is sent. */
+#define HEALTH_FRESH_S	5
+/* At most one probe in this many seconds, from any process. */
+#define HEALTH_PROBE_S	2
+
+/*
+ * A probe: on this process's own handle, or sent to the writer, whose
+ * answer is not read here (the worker's loop drops it): the writer notes
+ * the probe's commit in the shared region, waited for at most wait_ms. 1
+ * done, 0 not.
+ */
+static int
+probe(struct app *app, int wait_ms)
+{
+	struct idem_op	 iop = { 0 };
+	struct op	 op = { 0 };
+	uint64_t	 count;
+	int64_t		 deadline;
+
+	if (app->writer == NULL)
+		return app->db != NULL && store_write_probe(app->db) == STORE_OK;
+	iop.scope = "";
+	iop.method = "POST";
+	iop.path = "/healthz";
+	op.kind = OP_PROBE;
+	op.out = OUT_JSON;
+	/* A writer the worker refuses changes to (stalled) takes no write either. */
+	count = metrics_read(&metrics->write_count);
+	if (app->writer->refuse != WRITER_SEND || link_send(app->writer, &iop, &op) != 0)
+		return 0;
+	deadline = clock_mono_ms() + wait_ms;
+	while (metrics_read(&metrics->write_count) == count) {
+		if (clock_mono_ms() >= deadline)
+			return 0;
+		usleep(5 * 1000);
+	}
+	return __atomic_load_n(&metrics->write_ok, __ATOMIC_RELAXED) != 0;
+}
+
+int
+writer_write_health(struct app *app, int wait_ms)
+{
+	int64_t	 now = clock_now_s(), at, last;
+	int	 ok;
+
+	/* Plain CGI: nothing shared, and a probe of its own handle each time. */
+	if (metrics == NULL)
+		return app->db != NULL && store_write_probe(app->db) == STORE_OK;
+	at = __atomic_load_n(&metrics->write_at, __ATOMIC_RELAXED);
+	if (at >= now - HEALTH_FRESH_S)
+		return __atomic_load_n(&metrics->write_ok, __ATOMIC_RELAXED) != 0;
+	last = __atomic_load_n(&metrics->probe_at, __ATOMIC_RELAXED);
+	if (last > now - HEALTH_PROBE_S || !__atomic_compare_exchange_n(&metrics->probe_at,
+	    &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return at == 0 || __atomic_load_n(&metrics->write_ok, __ATOMIC_RELAXED) != 0;
+	ok = probe(app, wait_ms);
+	/* The writer notes its own commit; a probe it did not answer is noted here. */
+	if (!ok || app->writer == NULL)
+		metrics_write_health(ok);
+	return ok;
 }
 
 int

@@ -108,6 +108,16 @@ enum idem_res	writer_call(struct writer_link *, const struct idem_op *, const st
 		    struct resp *);
 
 /*
+ * The store's write health, for /healthz: 1 when it takes writes, else 0.
+ * The latest write's result (the writer's last commit, or a probe) is
+ * taken while it is fresh; else one process at a time sends a probe, a
+ * transaction of a write that changes nothing (to the writer when there
+ * is one, else on this process's own handle), and waits for its answer at
+ * most wait_ms, so that a stopped writer shows as failing too.
+ */
+int		writer_write_health(struct app *, int wait_ms);
+
+/*
  * Reads one answer waiting on link without blocking: 1 with its operation's
  * number in *seq and the message in buf (*n bytes, buf holding
  * WRITER_MSG_MAX), 0 when none is waiting, -1 when the writer has stopped.

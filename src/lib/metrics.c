@@ -1,6 +1,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "lib/clock.h"
 #include "lib/metrics.h"
 
 struct metrics	*metrics;
@@ -62,6 +63,16 @@ metrics_outcome(enum metrics_outcome o)
 {
 	if (metrics != NULL && o < METRICS_OUTCOME__MAX)
 		metrics_add(&metrics->outcomes[o], 1);
+}
+
+void
+metrics_write_health(int ok)
+{
+	if (metrics == NULL)
+		return;
+	__atomic_store_n(&metrics->write_ok, ok ? 1 : 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&metrics->write_at, clock_now_s(), __ATOMIC_RELAXED);
+	metrics_add(&metrics->write_count, 1);
 }
 
 uint64_t

@@ -84,6 +84,12 @@ struct metrics {
 	uint64_t		 restarts[METRICS_PROC__MAX];
 	uint64_t		 dropped[METRICS_DROP__MAX];
 	uint64_t		 refused[METRICS_REFUSED__MAX];
+	uint64_t		 store_reopens;	/* store handles opened again after a fault */
+	uint64_t		 store_refused;	/* changes refused: the store was unavailable */
+	int64_t			 write_ok;	/* the writer's last write: 1 done, 0 failed */
+	int64_t			 write_at;	/* unix seconds of that write; 0: none yet */
+	uint64_t		 write_count;	/* write results noted: a change says a new one came */
+	int64_t			 probe_at;	/* unix seconds of /healthz's last write probe */
 	int64_t			 started;	/* unix seconds the master started */
 	int64_t			 workers;
 };
@@ -141,6 +147,9 @@ int	metrics_sample_signed(struct buf *, const char *name, const char *labels,
  */
 int	metrics_hist(struct buf *, const char *name, const char *labels,
 	    const struct metrics_hist *, const struct metrics_bounds *);
+
+/* Notes how the store's latest write ended (1 done, 0 failed), and when. */
+void	metrics_write_health(int ok);
 
 /* Reads a counter another process may be adding to. */
 uint64_t	metrics_read(const uint64_t *c);

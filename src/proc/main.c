@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,6 +35,10 @@
 #define WORKERS_PER_CPU_NO_WRITER	4
 #define BACKLOG		1024
 #define KEY_HORIZON	(30LL * 86400)	/* the default: how long keys are remembered */
+/* How often a worker, and (backing off) the writer, try a store they cannot open. */
+#define WORKER_OPEN_MS		1000
+#define WRITER_OPEN_MIN_MS	250
+#define WRITER_OPEN_MAX_MS	5000
 
 static volatile sig_atomic_t	 stopping;
 static volatile sig_atomic_t	 busy;
@@ -251,6 +256,30 @@ set_signal(int sig, void (*fn)(int))
 }
 
 /*
+ * A child's restarts: one that keeps dying is started again after a wait
+ * that doubles each time, from RESTART_MIN_MS to RESTART_MAX_MS, back to
+ * the least once a child has lived RESTART_RESET_MS, so a crash loop (a
+ * store that cannot be opened, say) costs little and fills no log.
+ */
+#define RESTART_MIN_MS		1000
+#define RESTART_MAX_MS		30000
+#define RESTART_RESET_MS	30000
+
+struct life {
+	int64_t		 started;	/* monotonic ms */
+	int64_t		 due;		/* monotonic ms of its restart; 0: none pending */
+	int		 wait_ms;	/* the wait before the next restart of a quick death */
+};
+
+/*
+ * The exit status of a child whose database file was replaced or removed
+ * under it: every process lets go of the old file before any opens the
+ * new one, as SQLite's log and shared memory beside the file name would
+ * otherwise mix the two files.
+ */
+#define EXIT_MOVED	75
+
+/*
  * The processes the master keeps: the workers, each with a socket to the
  * writer, and the writer with the far end of every one. The master keeps
  * the workers' ends, for a worker that restarts, but not the writer's: a
@@ -260,10 +289,10 @@ set_signal(int sig, void (*fn)(int))
 struct procs {
 	pid_t		 master;
 	pid_t		 pids[WORKERS_MAX];
-	time_t		 started[WORKERS_MAX];
+	struct life	 lives[WORKERS_MAX];
 	int		 links[WORKERS_MAX][2];	/* [0] the worker's, [1] the writer's */
 	pid_t		 writer;
-	time_t		 writer_started;
+	struct life	 writer_life;
 	int		 writer_used;	/* the engine wants one; else workers change the store */
 	struct recent	*recent;	/* shared by the writer (if any) and the workers */
 };
@@ -274,7 +303,8 @@ worker(const struct config *cfg, int sock, struct procs *p, int slot)
 {
 	struct writer_link	 link = { p->links[slot][0], 0, 0, NULL, NULL, cfg->writer_wait_ms,
 	    WRITER_SEND };
-	struct app		 app = { cfg, NULL, p->writer_used ? &link : NULL, p->recent };
+	struct app		 app = { cfg, NULL, p->writer_used ? &link : NULL, p->recent, NULL, NULL };
+	struct store_hold	 hold;
 	struct timespec		 ts;
 	int			 i, rc;
 
@@ -291,18 +321,26 @@ worker(const struct config *cfg, int sock, struct procs *p, int slot)
 	link.seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	set_signal(SIGTERM, on_worker_signal);
 	set_signal(SIGINT, on_worker_signal);
-	if ((app.db = store_open(&cfg->store)) == NULL)
-		return 1;
+	/*
+	 * A store that cannot be opened does not stop the worker: it answers
+	 * 503 at once for what needs the store, and tries again each second.
+	 */
+	store_hold_init(&hold, &cfg->store, WORKER_OPEN_MS, WORKER_OPEN_MS);
+	hold.conf.reader = p->writer_used;
+	app.hold = &hold;
+	app.stop = &stopping;
+	if (store_hold_get(&hold) == STORE_OK)
+		app.db = hold.db;
 	rc = serve_run(&app, sock, &stopping, &busy);
-	store_close(app.db);
-	return rc == 0 ? 0 : 1;
+	store_hold_close(&hold);
+	return hold.moved ? EXIT_MOVED : rc == 0 ? 0 : 1;
 }
 
 /* The writer: its own store handle, then run the workers' changes until told to stop. */
 static int
 writer(const struct config *cfg, int sock, struct procs *p)
 {
-	struct store	*db;
+	struct store_hold hold;
 	int		 fds[WORKERS_MAX], i, rc;
 
 	set_signal(SIGTERM, on_master_signal);
@@ -312,11 +350,11 @@ writer(const struct config *cfg, int sock, struct procs *p)
 		close(p->links[i][0]);
 		fds[i] = p->links[i][1];
 	}
-	if ((db = store_open(&cfg->store)) == NULL)
-		return 1;
-	rc = writerd_serve(db, fds, cfg->workers, p->recent, &stopping);
-	store_close(db);
-	return rc == 0 ? 0 : 1;
+	/* It stays up while the store cannot be opened, answering each change at once. */
+	store_hold_init(&hold, &cfg->store, WRITER_OPEN_MIN_MS, WRITER_OPEN_MAX_MS);
+	rc = writerd_serve(&hold, fds, cfg->workers, p->recent, &stopping);
+	store_hold_close(&hold);
+	return rc == 1 ? EXIT_MOVED : rc == 0 ? 0 : 1;
 }
 
 /* Forks a worker (slot >= 0) or the writer (slot -1); each ends with the master. */
@@ -330,6 +368,10 @@ spawn(const struct config *cfg, int sock, struct procs *p, int slot)
 		return -1;
 	}
 	if (pid == 0) {
+		sigset_t	 none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		set_signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_IGN);
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != p->master)
@@ -354,7 +396,8 @@ writer_start(const struct config *cfg, int sock, struct procs *p)
 			return -1;
 		}
 	}
-	p->writer_started = time(NULL);
+	p->writer_life.started = clock_mono_ms();
+	p->writer_life.due = 0;
 	if ((p->writer = spawn(cfg, sock, p, -1)) == -1)
 		rc = -1;
 	else
@@ -366,16 +409,29 @@ writer_start(const struct config *cfg, int sock, struct procs *p)
 	return rc;
 }
 
-/* Reports how a child ended. */
+/*
+ * Reports how a child ended and schedules its restart in l: at once after
+ * a long life, else after a wait that doubles with each quick death.
+ */
 static void
-report(const char *what, pid_t pid, int status)
+report(const char *what, pid_t pid, int status, struct life *l)
 {
+	int64_t	 now = clock_mono_ms();
+	int	 wait_ms = 0;
+
+	if (l->wait_ms < RESTART_MIN_MS || now - l->started >= RESTART_RESET_MS)
+		l->wait_ms = RESTART_MIN_MS;
+	if (now - l->started < RESTART_RESET_MS) {
+		wait_ms = l->wait_ms;
+		l->wait_ms = l->wait_ms * 2 < RESTART_MAX_MS ? l->wait_ms * 2 : RESTART_MAX_MS;
+	}
+	l->due = now + wait_ms;
 	if (WIFSIGNALED(status))
-		fprintf(stderr, "%s %d killed by signal %d; restarting\n", what, (int)pid,
-		    WTERMSIG(status));
+		fprintf(stderr, "%s %d killed by signal %d; restarting in %d ms\n", what, (int)pid,
+		    WTERMSIG(status), wait_ms);
 	else
-		fprintf(stderr, "%s %d exited with %d; restarting\n", what, (int)pid,
-		    WEXITSTATUS(status));
+		fprintf(stderr, "%s %d exited with %d; restarting in %d ms\n", what, (int)pid,
+		    WEXITSTATUS(status), wait_ms);
 }
 
 /* Sends SIGTERM to pids, then SIGKILL to those still there after about 10 s. */
@@ -407,16 +463,123 @@ stop_all(pid_t *pids, int n)
 		}
 }
 
+/* Starts the workers of every slot, each with a new life: -1 when a fork fails. */
+static int
+workers_start(const struct config *cfg, int sock, struct procs *p)
+{
+	int	 i;
+
+	for (i = 0; i < cfg->workers; i++) {
+		/* The workers' sockets led to the old writer: new workers. */
+		if (p->pids[i] > 0)
+			kill(p->pids[i], SIGTERM);
+		p->lives[i].started = clock_mono_ms();
+		p->lives[i].due = 0;
+		if ((p->pids[i] = spawn(cfg, sock, p, i)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The database file was replaced or removed: every process stops, so that
+ * the last to close the old file checkpoints its log and removes it, and
+ * only then do new ones open the file the path names now.
+ */
+static void
+moved(const struct config *cfg, struct procs *p)
+{
+	fprintf(stderr, "the database file was replaced or removed: stopping every "
+	    "process, so that none keeps the old file, then starting them again\n");
+	stop_all(p->pids, cfg->workers);
+	if (p->writer_used)
+		stop_all(&p->writer, 1);
+	/* Workers of an earlier writer, if any are still finishing. */
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	store_set_aside(cfg->store.db);
+	if (p->writer_used) {
+		/* At once: the workers wait for it, and a file moves only when moved. */
+		p->writer_life.due = clock_mono_ms();
+	} else {
+		for (int i = 0; i < cfg->workers; i++)
+			p->lives[i].due = clock_mono_ms();
+	}
+}
+
+/* Reaps a child that ended and schedules its restart. */
+static void
+reap(const struct config *cfg, struct procs *p, pid_t pid, int status)
+{
+	int	 i;
+
+	if (p->writer_used && pid == p->writer) {
+		report("writer", pid, status, &p->writer_life);
+		if (metrics != NULL)
+			metrics_add(&metrics->restarts[METRICS_WRITER], 1);
+		p->writer = 0;
+	} else {
+		for (i = 0; i < cfg->workers && p->pids[i] != pid; i++)
+			;
+		/* A worker of an earlier writer, stopped then. */
+		if (i == cfg->workers)
+			return;
+		report("worker", pid, status, &p->lives[i]);
+		if (metrics != NULL)
+			metrics_add(&metrics->restarts[METRICS_WORKER], 1);
+		p->pids[i] = 0;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_MOVED)
+		moved(cfg, p);
+}
+
+/*
+ * Starts what is due: the writer, with new workers, or single workers.
+ * Returns the monotonic ms of the next restart pending, 0 when none, or
+ * -1 when a fork failed.
+ */
+static int64_t
+restart_due(const struct config *cfg, int sock, struct procs *p)
+{
+	int64_t	 now = clock_mono_ms(), next = 0;
+	int	 i;
+
+	if (p->writer_used && p->writer == 0) {
+		if (p->writer_life.due > now)
+			return p->writer_life.due;
+		if (writer_start(cfg, sock, p) == -1 || workers_start(cfg, sock, p) == -1)
+			return -1;
+	}
+	for (i = 0; i < cfg->workers; i++) {
+		if (p->pids[i] != 0)
+			continue;
+		if (p->lives[i].due > now) {
+			if (next == 0 || p->lives[i].due < next)
+				next = p->lives[i].due;
+			continue;
+		}
+		p->lives[i].started = now;
+		p->lives[i].due = 0;
+		if ((p->pids[i] = spawn(cfg, sock, p, i)) == -1)
+			return -1;
+	}
+	return next;
+}
+
 /*
  * The master: keeps the writer and cfg->workers workers running on sock,
- * restarting any that dies, until SIGTERM or SIGINT, then stops the
- * workers (the requests in hand may need the writer), then the writer.
+ * restarting any that dies (after a back-off when it keeps dying), until
+ * SIGTERM or SIGINT, then stops the workers (the requests in hand may
+ * need the writer), then the writer. Signals are blocked but while it
+ * waits, so that none is lost between a look and the wait.
  */
 static int
 master(const struct config *cfg, int sock)
 {
 	struct procs	 p;
+	struct timespec	 ts;
 	pid_t		 pid;
+	int64_t		 next;
 	int		 i, status;
 	sigset_t	 block, old;
 
@@ -428,6 +591,11 @@ master(const struct config *cfg, int sock)
 	set_signal(SIGINT, on_master_signal);
 	set_signal(SIGCHLD, on_child);
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
 
 	p.writer_used = store_engine_for(cfg->store.db)->wants_writer;
 	/* Without the hint every retry is replayed by the writer: slower, still right. */
@@ -436,53 +604,28 @@ master(const struct config *cfg, int sock)
 	if (p.writer_used && writer_start(cfg, sock, &p) == -1)
 		stopping = 1;
 	for (i = 0; i < cfg->workers && !stopping; i++) {
-		p.started[i] = time(NULL);
+		p.lives[i].started = clock_mono_ms();
 		if ((p.pids[i] = spawn(cfg, sock, &p, i)) == -1)
 			stopping = 1;
 	}
 	while (!stopping) {
-		pid = waitpid(-1, &status, 0);
-		if (pid == -1) {
-			if (errno == EINTR)
-				continue;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			reap(cfg, &p, pid, status);
+		if ((next = restart_due(cfg, sock, &p)) == -1)
 			break;
+		if (stopping)
+			break;
+		if (next > 0) {
+			next -= clock_mono_ms();
+			ts.tv_sec = next > 0 ? next / 1000 : 0;
+			ts.tv_nsec = next > 0 ? next % 1000 * 1000000 : 0;
 		}
-		if (p.writer_used && pid == p.writer) {
-			report("writer", pid, status);
-			if (metrics != NULL)
-				metrics_add(&metrics->restarts[METRICS_WRITER], 1);
-			p.writer = 0;
-			/* One that dies at once would otherwise spin. */
-			if (time(NULL) - p.writer_started < 1)
-				sleep(1);
-			if (stopping || writer_start(cfg, sock, &p) == -1)
-				break;
-			/* The workers' sockets led to the old writer: new workers. */
-			for (i = 0; i < cfg->workers; i++) {
-				if (p.pids[i] > 0)
-					kill(p.pids[i], SIGTERM);
-				p.started[i] = time(NULL);
-				p.pids[i] = spawn(cfg, sock, &p, i);
-			}
-			continue;
-		}
-		for (i = 0; i < cfg->workers; i++) {
-			if (p.pids[i] != pid)
-				continue;
-			report("worker", pid, status);
-			if (metrics != NULL)
-				metrics_add(&metrics->restarts[METRICS_WORKER], 1);
-			if (time(NULL) - p.started[i] < 1)
-				sleep(1);
-			p.started[i] = time(NULL);
-			if (!stopping)
-				p.pids[i] = spawn(cfg, sock, &p, i);
-		}
+		/* Until a child ends, a signal comes, or a restart is due. */
+		if (pselect(0, NULL, NULL, NULL, next > 0 ? &ts : NULL, &old) == -1 &&
+		    errno != EINTR)
+			break;
 	}
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &old);
 	stop_all(p.pids, cfg->workers);
 	stop_all(&p.writer, 1);
 	/* Workers of an earlier writer, if any are still finishing. */
@@ -523,7 +666,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config	 cfg = { 0 };
-	struct app	 app = { &cfg, NULL, NULL, NULL };
+	struct app	 app = { &cfg, NULL, NULL, NULL, NULL, NULL };
 	struct io	 io;
 	const struct store_engine *engine;
 	struct store	*db;
@@ -552,11 +695,13 @@ main(int argc, char *argv[])
 			fprintf(stderr, "no --socket, and not started as CGI or by a FastCGI server\n");
 			usage();
 		}
-		if ((app.db = store_open(&cfg.store)) == NULL) {
-			printf("Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n"
-			    "The database cannot be opened.\n");
-			return 1;
-		}
+		/*
+		 * Each request is a start: the only open, which may create the
+		 * file. One that fails is answered 503 by the routes that need
+		 * the store (route.c), as a worker answers without its store.
+		 */
+		cfg.store.create = 1;
+		app.db = store_open(&cfg.store);
 		io_cgi_init(&io);
 		route_serve(&app, &io);
 		fflush(stdout);
@@ -565,8 +710,14 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	/* Create and migrate the schema once, before any worker opens it. */
-	if ((db = store_open(&cfg.store)) == NULL)
+	/*
+	 * Create and migrate the schema once, before any worker opens it: the
+	 * only open that may create the file.
+	 */
+	cfg.store.create = 1;
+	db = store_open(&cfg.store);
+	cfg.store.create = 0;
+	if (db == NULL)
 		return 1;
 	store_close(db);
 	if (cfg.socket != NULL && (sock = listen_on(cfg.socket)) < 0)

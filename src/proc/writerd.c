@@ -49,7 +49,7 @@ item_parse(struct item *it, size_t n)
 	}
 	if (off != n || s[WS_SCOPE] == NULL || s[WS_METHOD] == NULL || s[WS_PATH] == NULL ||
 	    (s[WS_KEY] != NULL && s[WS_FINGERPRINT] == NULL) ||
-	    h.kind < OP_CREATE || h.kind > OP_COMPLETE ||
+	    h.kind < OP_CREATE || h.kind > OP_PROBE ||
 	    (h.out != OUT_JSON && h.out != OUT_SEE_OTHER))
 		return -1;
 	it->seq = h.seq;
@@ -149,8 +149,9 @@ item_clear(struct item *it)
 }
 
 /*
- * Every item of the batch fails alike: rolled back (busy, or an error), or,
- * for a commit that may stand (STORE_UNKNOWN), not known.
+ * Every item of the batch fails alike: rolled back (busy, the store
+ * unavailable, or an error), or, for a commit that may stand
+ * (STORE_UNKNOWN), not known.
  */
 static void
 batch_fail(struct item *items, int n, enum store_res rc)
@@ -160,34 +161,53 @@ batch_fail(struct item *items, int n, enum store_res rc)
 	for (i = 0; i < n; i++) {
 		http_resp_reset(&items[i].r);
 		items[i].res = rc == STORE_BUSY ? IDEM_BUSY : rc == STORE_UNKNOWN ?
-		    IDEM_UNKNOWN : IDEM_ERROR;
+		    IDEM_UNKNOWN : rc == STORE_DOWN ? IDEM_DOWN : IDEM_ERROR;
 	}
 }
 
 /*
  * One transaction for the batch, one savepoint for each operation. A
  * failed commit takes every operation back, so none is answered as done.
+ * After the commit, the file is looked at again: one replaced or removed
+ * meanwhile took the batch into a file nobody will read, so none of it
+ * is answered as done either (outcome unknown: the retry decides).
  */
 static void
-batch_run(struct store *db, struct item *items, int n, struct recent *recent)
+batch_run(struct store_hold *h, struct item *items, int n, struct recent *recent)
 {
+	struct store	*db = h->db;
 	enum store_res	 rc;
+	const char	*why;
 	int64_t		 t;
-	int		 i;
+	int		 i, probed = 0;
 
 	if ((rc = store_begin(db)) != STORE_OK) {
 		batch_fail(items, n, rc);
-		return;
+		goto out;
 	}
 	/* At least as many expired rows go as this batch can record. */
 	if ((rc = store_key_purge(db, clock_now_s(), IDEM_PURGE_LIMIT(n))) != STORE_OK) {
 		fprintf(stderr, "purging expired keys: %s\n", store_errmsg(db));
 		store_rollback(db);
 		batch_fail(items, n, rc);
-		return;
+		goto out;
 	}
-	for (i = 0; i < n; i++)
-		items[i].res = idem_apply(db, &items[i].iop, op_run, &items[i].op, &items[i].r);
+	for (i = 0; i < n; i++) {
+		if (items[i].op.kind != OP_PROBE) {
+			items[i].res = idem_apply(db, &items[i].iop, op_run, &items[i].op,
+			    &items[i].r);
+			continue;
+		}
+		/* A write that changes nothing, so that the commit is a real one. */
+		if (!probed && (rc = store_touch(db)) != STORE_OK) {
+			store_rollback(db);
+			batch_fail(items, n, rc);
+			goto out;
+		}
+		probed = 1;
+		items[i].res = IDEM_DONE;
+		items[i].r.status = 204;
+	}
 	t = clock_mono_us();
 	rc = store_commit(db);
 	if (metrics != NULL) {
@@ -197,7 +217,15 @@ batch_run(struct store *db, struct item *items, int n, struct recent *recent)
 	if (rc != STORE_OK) {
 		fprintf(stderr, "committing %d operations: %s\n", n, store_errmsg(db));
 		batch_fail(items, n, rc);
-		return;
+		goto out;
+	}
+	if (store_check(db, &why) == STORE_MOVED) {
+		fprintf(stderr, "%s after a commit of %d operations: their outcome is unknown\n",
+		    why, n);
+		h->moved = 1;
+		batch_fail(items, n, STORE_UNKNOWN);
+		rc = STORE_DOWN;
+		goto out;
 	}
 	/* Retries of these keys may now be replayed from a read. */
 	for (i = 0; i < n && recent != NULL; i++)
@@ -205,10 +233,24 @@ batch_run(struct store *db, struct item *items, int n, struct recent *recent)
 		    (items[i].res == IDEM_DONE || items[i].res == IDEM_REPLAYED ||
 		    items[i].res == IDEM_MISMATCH || items[i].res == IDEM_EXPIRED))
 			recent_add(recent, items[i].iop.scope, items[i].iop.key);
+out:
+	/* A lock not had says nothing of the store; anything else does. */
+	if (rc != STORE_BUSY)
+		metrics_write_health(rc == STORE_OK);
+}
+
+/* The whole batch refused at once: the store cannot be opened now. */
+static void
+batch_refuse(struct item *items, int n)
+{
+	batch_fail(items, n, STORE_DOWN);
+	metrics_write_health(0);
+	if (metrics != NULL)
+		metrics_add(&metrics->store_refused, (uint64_t)n);
 }
 
 int
-writerd_serve(struct store *db, const int *fds, int n, struct recent *recent,
+writerd_serve(struct store_hold *h, const int *fds, int n, struct recent *recent,
     volatile sig_atomic_t *stop)
 {
 	struct pollfd	*pfd = NULL;
@@ -226,7 +268,10 @@ writerd_serve(struct store *db, const int *fds, int n, struct recent *recent,
 		pfd[i].fd = fds[i];
 		pfd[i].events = POLLIN;
 	}
-	while (!*stop) {
+	/* Opened now, so that /healthz and the log tell at once when it cannot be. */
+	if (store_hold_get(h) != STORE_OK)
+		metrics_write_health(0);
+	while (!*stop && !h->moved) {
 		if (poll(pfd, (nfds_t)n, -1) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -249,13 +294,18 @@ writerd_serve(struct store *db, const int *fds, int n, struct recent *recent,
 		first = (first + 1) % n;
 		if (count == 0)
 			continue;
-		batch_run(db, items, count, recent);
+		/* The file is looked at before each batch, and opened again after a fault. */
+		if (store_hold_get(h) == STORE_OK)
+			batch_run(h, items, count, recent);
+		else
+			batch_refuse(items, count);
 		for (i = 0; i < count; i++) {
 			item_answer(&items[i]);
 			item_clear(&items[i]);
 		}
 	}
-	rc = 0;
+	/* A file replaced or removed: every process lets go of it (main.c). */
+	rc = h->moved ? 1 : 0;
 out:
 	free(scratch);
 	free(items);

@@ -2,9 +2,12 @@
  * The store's one interface: picks the engine from the --db value and
  * passes every call to the handle's engine.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/clock.h"
+#include "lib/metrics.h"
 #include "store/store.h"
 
 /* The engines, asked in turn; SQLite, which takes any path, last. */
@@ -35,6 +38,110 @@ store_close(struct store *s)
 {
 	if (s != NULL)
 		s->engine->close(s);
+}
+
+enum store_res
+store_check(struct store *s, const char **why)
+{
+	*why = NULL;
+	return s->engine->check != NULL ? s->engine->check(s, why) : STORE_OK;
+}
+
+void
+store_hold_init(struct store_hold *h, const struct store_conf *conf, int min_ms, int max_ms)
+{
+	memset(h, 0, sizeof(*h));
+	h->conf = *conf;
+	h->conf.create = 0;
+	h->min_ms = min_ms;
+	h->max_ms = max_ms;
+	h->wait_ms = min_ms;
+}
+
+void
+store_hold_drop(struct store_hold *h, const char *why)
+{
+	if (h->db == NULL)
+		return;
+	if (!h->down)
+		fprintf(stderr, "store unavailable (%s); closing the handle, opening again\n",
+		    why != NULL ? why : "a fault");
+	h->down = 1;
+	h->why = why;
+	store_close(h->db);
+	h->db = NULL;
+	/* The first open again is at once: a handle at fault may be the only fault. */
+	h->retry_at = 0;
+}
+
+enum store_res
+store_hold_get(struct store_hold *h)
+{
+	const char	*why;
+	enum store_res	 rc;
+	int64_t		 now;
+
+	if (h->db != NULL) {
+		if ((rc = store_check(h->db, &why)) == STORE_OK)
+			return STORE_OK;
+		if (rc == STORE_MOVED)
+			h->moved = 1;
+		store_hold_drop(h, why);
+	}
+	/*
+	 * Never the new file from a process that had the old one: its log and
+	 * shared memory, beside the same name, are still the old file's until
+	 * every process has let go of it (main.c restarts them all).
+	 */
+	if (h->moved) {
+		h->why = "the database file was replaced or removed";
+		return STORE_DOWN;
+	}
+	now = clock_mono_ms();
+	if (now < h->retry_at)
+		return STORE_DOWN;
+	/* Said once: the first failure speaks, the retries do not. */
+	h->conf.quiet = h->down;
+	if ((h->db = store_open(&h->conf)) == NULL || store_check(h->db, &why) != STORE_OK) {
+		store_close(h->db);
+		h->db = NULL;
+		if (!h->down)
+			fprintf(stderr, "store unavailable; opening again in %d ms, then less often\n",
+			    h->wait_ms);
+		h->down = 1;
+		h->why = "the database cannot be opened";
+		h->retry_at = now + h->wait_ms;
+		h->wait_ms = h->wait_ms * 2 < h->max_ms ? h->wait_ms * 2 : h->max_ms;
+		return STORE_DOWN;
+	}
+	if (h->opened) {
+		h->reopens++;
+		if (metrics != NULL)
+			metrics_add(&metrics->store_reopens, 1);
+	}
+	if (h->down)
+		fprintf(stderr, "store available again\n");
+	h->opened = 1;
+	h->down = 0;
+	h->why = NULL;
+	h->wait_ms = h->min_ms;
+	return STORE_OK;
+}
+
+void
+store_set_aside(const char *db)
+{
+	const struct store_engine	*e = store_engine_for(db);
+
+	if (e->set_aside != NULL)
+		e->set_aside(db);
+}
+
+void
+store_hold_close(struct store_hold *h)
+{
+	store_close(h->db);
+	h->db = NULL;
 }
 
 const char *
@@ -83,6 +190,26 @@ enum store_res
 store_durable(struct store *s)
 {
 	return s->engine->durable(s);
+}
+
+enum store_res
+store_touch(struct store *s)
+{
+	return s->engine->touch(s);
+}
+
+enum store_res
+store_write_probe(struct store *s)
+{
+	enum store_res	 rc;
+
+	if ((rc = store_begin(s)) != STORE_OK)
+		return rc;
+	if ((rc = store_touch(s)) != STORE_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s);
 }
 
 enum store_res

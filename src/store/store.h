@@ -25,6 +25,7 @@ enum store_res {
 	STORE_BUSY,	/* a lock was not had within the lock timeout */
 	STORE_DOWN,	/* the database cannot be reached now; nothing was done */
 	STORE_UNKNOWN,	/* COMMIT's outcome is not known: it may have committed */
+	STORE_MOVED,	/* the database file was replaced or removed under the handle */
 	STORE_ERROR
 };
 
@@ -54,6 +55,20 @@ struct store_conf {
 	 * the TTL, no tombstone.
 	 */
 	int64_t		 key_horizon;
+	/*
+	 * Create the database and migrate its schema when needed: the
+	 * master's first open at start only. Any other open fails on a
+	 * missing file, so a removed database is unavailable until it is
+	 * restored, never silently replaced by an empty one.
+	 */
+	int		 create;
+	int		 quiet;		/* no message on stderr when the open fails */
+	/*
+	 * The handle only reads (a worker beside SQLite's writer): a file
+	 * that can only be opened read-only is no fault. Any other handle
+	 * fails to open then, rather than fail every write.
+	 */
+	int		 reader;
 };
 
 /* A stored idempotency key and the response it produced. Owned strings. */
@@ -98,6 +113,8 @@ struct store_engine {
 	int		(*accepts)(const char *db);
 	struct store	*(*open)(const struct store_conf *);
 	void		(*close)(struct store *);
+	enum store_res	(*check)(struct store *, const char **why);	/* NULL: always OK */
+	void		(*set_aside)(const char *db);	/* NULL: nothing to do */
 	const char	*(*errmsg)(struct store *);
 	enum store_res	(*begin)(struct store *);
 	enum store_res	(*commit)(struct store *);
@@ -107,6 +124,7 @@ struct store_engine {
 	void		(*rollback_to)(struct store *);
 	enum store_res	(*durable)(struct store *);
 	enum store_res	(*health)(struct store *);
+	enum store_res	(*touch)(struct store *);
 	enum store_res	(*todo_insert)(struct store *, const struct todo_in *, const char *now,
 			    int64_t *id, char stamp[32]);
 	enum store_res	(*todo_get)(struct store *, int64_t id, struct todo *);
@@ -145,6 +163,55 @@ const struct store_engine	*store_engine_for(const char *db);
 struct store	*store_open(const struct store_conf *);
 void		 store_close(struct store *);
 
+/*
+ * STORE_OK while the handle may go on being used; with the reason in
+ * *why, STORE_DOWN once it has seen a fault of the database under it (a
+ * read-only or failing file, a full disk), STORE_MOVED when its file was
+ * replaced or removed (SQLite): close it, and open the store again.
+ */
+enum store_res	 store_check(struct store *, const char **why);
+
+/*
+ * A process's handle, kept open: opened on demand, checked, closed after
+ * a fault, and opened again no sooner than the back-off allows, so that a
+ * process whose store is away answers at once rather than waiting on it.
+ */
+struct store_hold {
+	struct store_conf	 conf;
+	struct store		*db;		/* NULL while the store is unavailable */
+	int64_t			 retry_at;	/* monotonic ms of the next open */
+	int			 wait_ms;	/* the back-off after the next failure */
+	int			 min_ms;	/* the first back-off, doubled up to max_ms */
+	int			 max_ms;
+	int			 down;		/* unavailable, and said so on stderr */
+	int			 moved;		/* the file was replaced or removed under a handle: never opened again */
+	uint64_t		 reopens;	/* opens after the first */
+	int			 opened;
+	const char		*why;		/* why it is unavailable */
+};
+
+/* A hold on conf's store, nothing opened yet; conf->create is not kept. */
+void		 store_hold_init(struct store_hold *, const struct store_conf *, int min_ms,
+		    int max_ms);
+/*
+ * The hold's handle, checked (store_check) and opened again when needed:
+ * STORE_OK with h->db usable, or STORE_DOWN with h->db NULL and the
+ * reason in h->why. The change of state is logged once each way.
+ */
+enum store_res	 store_hold_get(struct store_hold *);
+/* Closes the handle after a fault; the next store_hold_get opens again. */
+void		 store_hold_drop(struct store_hold *, const char *why);
+void		 store_hold_close(struct store_hold *);
+
+/*
+ * Once every handle on a file that was replaced or removed is closed:
+ * sets aside what the old file left beside its name (SQLite's
+ * write-ahead log and shared memory, which SQLite does not checkpoint
+ * into a file that has moved), so that the file there now is not read
+ * through the old file's log. Logs what it moved.
+ */
+void		 store_set_aside(const char *db);
+
 /* The latest error message of the handle, for logs. */
 const char	*store_errmsg(struct store *);
 
@@ -176,6 +243,13 @@ enum store_res	 store_durable(struct store *);
 
 /* STORE_OK when the database answers a read. */
 enum store_res	 store_health(struct store *);
+/*
+ * Inside a write transaction: writes something that changes nothing, so
+ * that its commit is a real write to the database's files.
+ */
+enum store_res	 store_touch(struct store *);
+/* STORE_OK when the database takes a write: a transaction of store_touch alone. */
+enum store_res	 store_write_probe(struct store *);
 
 /*
  * Inserts a todo; sets *id and, in stamp, the created_at it was given

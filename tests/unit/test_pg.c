@@ -42,7 +42,7 @@ q(const char *sql)
 static struct store *
 open_horizon(const char *conninfo, int busy_ms, int64_t horizon)
 {
-	struct store_conf	 conf = { conninfo, busy_ms, STORE_SYNC_FULL, horizon };
+	struct store_conf	 conf = { conninfo, busy_ms, STORE_SYNC_FULL, horizon, 1, 0, 0 };
 
 	return store_pg.open(&conf);
 }

@@ -65,7 +65,7 @@ int
 main(void)
 {
 	char			 path[] = "/tmp/todo-scrape-XXXXXX", side[64];
-	struct store_conf	 conf = { path, 1000, STORE_SYNC_NORMAL, 0 };
+	struct store_conf	 conf = { path, 1000, STORE_SYNC_NORMAL, 0, 1, 0, 0 };
 	struct writer_link	 link;
 	struct app		 app;
 	struct resp		 r = { 0 };

@@ -172,7 +172,7 @@ test_tombstones(void)
 		return;
 	close(fd);
 	snprintf(w, sizeof(w), "%s-writer", p);
-	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 100 })) != NULL);
+	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 100, 1, 0, 0 })) != NULL);
 	if (h == NULL)
 		return;
 	CHECK(valid_set_string(&in, FIELD_TITLE, "Call mum", 8, 0, &err) == 0);
@@ -340,7 +340,7 @@ test_migration(void)
 	iop = keyed("old-live", "POST", "/todos", "{\"title\":\"Old\"}", 3000100);
 	snprintf(sql, sizeof(sql), v3, iop.fingerprint, iop.fingerprint);
 	CHECK(exec_on(p, sql) == 0);
-	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 2592000 })) != NULL);
+	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 2592000, 1, 0, 0 })) != NULL);
 	if (h == NULL)
 		return;
 	CHECK_INT(query_number(p, "PRAGMA user_version"), 4);
@@ -360,7 +360,7 @@ test_migration(void)
 	CHECK_INT(count_on(p, "todos"), 1);
 	/* A second open migrates nothing more. */
 	store_close(h);
-	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 2592000 })) != NULL);
+	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 2592000, 1, 0, 0 })) != NULL);
 	CHECK_INT(query_number(p, "PRAGMA user_version"), 4);
 	http_resp_free(&r);
 	store_close(h);
@@ -391,7 +391,7 @@ main(void)
 		return 1;
 	close(fd);
 	snprintf(writer, sizeof(writer), "%s-writer", path);
-	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0 })) == NULL)
+	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0, 1, 0, 0 })) == NULL)
 		return 1;
 	CHECK(valid_set_string(&in, FIELD_TITLE, " Buy milk ", 10, 0, &err) == 0);
 	CHECK_STR(in.title, "Buy milk");

@@ -65,7 +65,7 @@ static pid_t
 writer_fork(unsigned delay_ms, struct recent *recent)
 {
 	struct sigaction	 sa;
-	struct store		*db;
+	struct store_hold	 hold;
 	int			 fds[LINKS], i;
 	pid_t			 pid;
 
@@ -78,10 +78,10 @@ writer_fork(unsigned delay_ms, struct recent *recent)
 			close(links[i][0]);
 			fds[i] = links[i][1];
 		}
-		if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0 })) == NULL)
-			_exit(1);
-		i = writerd_serve(db, fds, LINKS, recent, &stop);
-		store_close(db);
+		store_hold_init(&hold, &(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0, 0, 0, 0 },
+		    250, 1000);
+		i = writerd_serve(&hold, fds, LINKS, recent, &stop);
+		store_hold_close(&hold);
 		_exit(i == 0 ? 0 : 1);
 	}
 	for (i = 0; i < LINKS; i++)
@@ -119,7 +119,7 @@ static pid_t
 call_fork(int i, const struct call *c, struct recent *hint)
 {
 	struct writer_link	 l = { links[i][0], 0, 0, NULL, NULL, call_wait_ms, WRITER_SEND };
-	struct app		 app = { NULL, NULL, &l, hint };
+	struct app		 app = { NULL, NULL, &l, hint, NULL, NULL };
 	struct todo_in		 in = { 0 };
 	struct idem_op		 iop = { 0 };
 	struct op		 op = { 0 };
@@ -148,7 +148,7 @@ call_fork(int i, const struct call *c, struct recent *hint)
 	op.if_match = c->if_match;
 	if (hint == NULL)
 		res = writer_call(&l, &iop, &op, &r);
-	else if ((app.db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0 })) == NULL)
+	else if ((app.db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0, 1, 0, 0 })) == NULL)
 		_exit(98);
 	else
 		res = writer_change(&app, &iop, &op, &r, 0);
@@ -194,7 +194,7 @@ main(void)
 	if ((fd = mkstemp(path)) == -1)
 		return 1;
 	close(fd);
-	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0 })) == NULL)
+	if ((db = store_open(&(struct store_conf){ path, 1000, STORE_SYNC_GROUP, 0, 1, 0, 0 })) == NULL)
 		return 1;
 	store_close(db);
 

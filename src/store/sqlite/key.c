@@ -83,7 +83,7 @@ sq_key_get(struct store *s, const char *scope, const char *key, int64_t now,
 	} else if (rc == SQLITE_DONE)
 		res = STORE_NOTFOUND;
 	else
-		res = sq_map(rc) == STORE_OK ? STORE_ERROR : sq_map(rc);
+		res = sq_fail(SQ(s), rc);
 	sq_done(st);
 	if (res != STORE_OK)
 		store_key_clear(k);
@@ -130,7 +130,7 @@ sq_key_purge(struct store *s, int64_t now, int limit)
 	else if (step == SQLITE_ROW || step == SQLITE_DONE)
 		db->purge_after = now + 1;
 	else
-		rc = sq_map(step) == STORE_OK ? STORE_ERROR : sq_map(step);
+		rc = sq_fail(db, step);
 	sq_done(st);
 	return rc;
 }
@@ -149,7 +149,7 @@ sq_key_count(struct store *s, int64_t now, int64_t cap, struct store_key_counts 
 		c->expired = sqlite3_column_int64(st, 1);
 		c->tombstones = sqlite3_column_int64(st, 2);
 	} else
-		res = sq_map(rc) == STORE_OK ? STORE_ERROR : sq_map(rc);
+		res = sq_fail(SQ(s), rc);
 	sq_done(st);
 	return res;
 }

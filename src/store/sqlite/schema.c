@@ -110,3 +110,22 @@ fail:
 	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
+
+int
+sq_schema_current(void)
+{
+	return MIGRATIONS;
+}
+
+int
+sq_schema_version(sqlite3 *h)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 version = -1;
+
+	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version;
+}

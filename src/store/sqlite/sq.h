@@ -2,6 +2,7 @@
 #define SQ_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -54,17 +55,25 @@ struct sq {
 	int64_t			 purge_after;	/* no key or tombstone seen to expire before this */
 	int			 purged;	/* this transaction purged: a rollback undoes it */
 	int			 undo_failed;	/* a savepoint could not be undone: no commit */
+	int			 fault;		/* the first fault of the file seen (sq_map), or 0 */
+	char			*path;
+	dev_t			 dev;		/* the file opened, to tell it was replaced or removed */
+	ino_t			 ino;
 };
 
 #define SQ(s)	((struct sq *)(void *)(s))
 
 /* schema.c: runs the migrations not yet applied. 0, or -1 with a message. */
 int		 sq_migrate(sqlite3 *);
+/* The schema version this program migrates to, and the one a file has (-1: unreadable). */
+int		 sq_schema_current(void);
+int		 sq_schema_version(sqlite3 *);
 
 /* stmt.c */
 int		 sq_prepare(struct sq *);
 void		 sq_finalize(struct sq *);
-enum store_res	 sq_map(int rc);
+enum store_res	 sq_map(struct sq *, int rc);
+enum store_res	 sq_fail(struct sq *, int rc);
 enum store_res	 sq_exec(struct sq *, enum sq_stmt);
 void		 sq_done(sqlite3_stmt *);
 int		 sq_bind_text(sqlite3_stmt *, int, const char *);

@@ -120,9 +120,14 @@ sq_finalize(struct sq *db)
 	}
 }
 
-/* Maps a step result: a busy lock is reported apart from real errors. */
+/*
+ * Maps a step result: a busy lock is reported apart from real errors, and
+ * a fault of the file under the handle (read-only, an I/O error, a full
+ * disk, a file it cannot open or that is not a database) is STORE_DOWN,
+ * remembered in the handle, which is then not used again (sq_check).
+ */
 enum store_res
-sq_map(int rc)
+sq_map(struct sq *db, int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_OK:
@@ -134,9 +139,28 @@ sq_map(int rc)
 		return STORE_BUSY;
 	case SQLITE_CONSTRAINT:
 		return STORE_EXISTS;
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_PERM:
+		if (db != NULL && db->fault == 0)
+			db->fault = rc;
+		return STORE_DOWN;
 	default:
 		return STORE_ERROR;
 	}
+}
+
+/* A step result that is not a success: its failure, never STORE_OK. */
+enum store_res
+sq_fail(struct sq *db, int rc)
+{
+	enum store_res	 res = sq_map(db, rc);
+
+	return res == STORE_OK ? STORE_ERROR : res;
 }
 
 /* Resets a statement and its bindings for the next use. */
@@ -156,7 +180,7 @@ sq_exec(struct sq *db, enum sq_stmt s)
 
 	rc = sqlite3_step(st);
 	sq_done(st);
-	return rc == SQLITE_DONE ? STORE_OK : sq_map(rc);
+	return rc == SQLITE_DONE ? STORE_OK : sq_map(db, rc);
 }
 
 int

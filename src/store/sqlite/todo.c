@@ -59,7 +59,7 @@ sq_todo_get(struct store *s, int64_t id, struct todo *t)
 	else if (rc == SQLITE_DONE)
 		res = STORE_NOTFOUND;
 	else
-		res = sq_map(rc) == STORE_OK ? STORE_ERROR : sq_map(rc);
+		res = sq_fail(SQ(s), rc);
 	if (res == STORE_ERROR)
 		todo_clear(t);
 	sq_done(st);
@@ -123,7 +123,7 @@ sq_todo_list(struct store *s, int64_t before, unsigned limit, struct todo **item
 			break;
 		}
 	if (res == STORE_OK && i < limit && rc != SQLITE_DONE)
-		res = sq_map(rc) == STORE_OK ? STORE_ERROR : sq_map(rc);
+		res = sq_fail(SQ(s), rc);
 	sq_done(st);
 	if (res != STORE_OK) {
 		while (i > 0)
