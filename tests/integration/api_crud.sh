@@ -6,7 +6,7 @@ stack_start
 
 req GET /healthz
 assert_status 200
-assert_eq "$BODY" '{"status":"ok"}' "health body"
+assert_eq "$BODY" '{"status":"ok","read":"ok","write":"ok"}' "health body"
 
 req POST /todos -H 'Content-Type: application/json' \
     -d '{"title":"  Buy milk  ","description":"two litres","is_completed":false}'

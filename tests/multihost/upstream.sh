@@ -8,7 +8,7 @@ for n in 1 2 3; do
     STATUS=$(curl -s -o "$T/body" -w '%{http_code}' --max-time 2 "$(base_of $n)/healthz")
     BODY=$(cat "$T/body")
     assert_status 200 "instance $n /healthz on its own port"
-    assert_eq "$BODY" '{"status":"ok"}' "instance $n /healthz body"
+    assert_eq "$BODY" '{"status":"ok","read":"ok","write":"ok"}' "instance $n /healthz body"
 done
 assert_eq "$(ps -o pid= --ppid "${INST_PID[1]}" | wc -l)" 2 "instance 1 runs 2 workers"
 mark=$(log_mark)
