@@ -258,8 +258,9 @@ set_signal(int sig, void (*fn)(int))
 /*
  * A child's restarts: one that keeps dying is started again after a wait
  * that doubles each time, from RESTART_MIN_MS to RESTART_MAX_MS, back to
- * the least once a child has lived RESTART_RESET_MS, so a crash loop (a
- * store that cannot be opened, say) costs little and fills no log.
+ * the least once a child has lived RESTART_RESET_MS, so a crash loop costs
+ * little and fills no log. One killed with SIGKILL (from outside) is
+ * started again at once.
  */
 #define RESTART_MIN_MS		1000
 #define RESTART_MAX_MS		30000
@@ -421,7 +422,9 @@ report(const char *what, pid_t pid, int status, struct life *l)
 
 	if (l->wait_ms < RESTART_MIN_MS || now - l->started >= RESTART_RESET_MS)
 		l->wait_ms = RESTART_MIN_MS;
-	if (now - l->started < RESTART_RESET_MS) {
+	/* Killed from outside (an operator, the OOM killer): not a loop of its own. */
+	if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) &&
+	    now - l->started < RESTART_RESET_MS) {
 		wait_ms = l->wait_ms;
 		l->wait_ms = l->wait_ms * 2 < RESTART_MAX_MS ? l->wait_ms * 2 : RESTART_MAX_MS;
 	}
