@@ -16,11 +16,9 @@ trap 'rc=$?; umount -l "$DATA" 2>/dev/null; (exit $rc); stack_stop' EXIT
 DB=$DATA/todo.db
 stack_start
 
-# post KEY TITLE: a keyed create; its status in STATUS, seconds in SECS.
+# post KEY TITLE: a keyed create, answered within the harness's bound.
 post() {
-    local t0=$(date +%s%N)
-    req POST /todos -H "$J" -H "Idempotency-Key: $1" -d "{\"title\":\"$2\"}"
-    SECS=$(( ($(date +%s%N) - t0) / 1000000000 ))
+    timed "a create" POST /todos -H "$J" -H "Idempotency-Key: $1" -d "{\"title\":\"$2\"}"
 }
 
 for i in $(seq 1 20); do
@@ -32,7 +30,6 @@ dd if=/dev/zero of="$DATA/filler" bs=64k 2>/dev/null || true
 full=0 acked=()
 for i in $(seq 1 60); do
     post "full-$i" "full $i"
-    [ "$SECS" -lt 5 ] || fail "a create on a full disk took ${SECS}s"
     case $STATUS in
     201) acked+=("$i") ;;
     503)
