@@ -283,7 +283,7 @@ listen_update(struct sched *sc)
 	memset(&ev, 0, sizeof(ev));
 	/* Exclusive: a new connection wakes one waiting worker, not every one. */
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	ev.data.u32 = EV_LISTEN;
+	ev.data.u64 = EV_LISTEN;
 	/* Out of the queue and in again, at its end. */
 	if ((sc->listening && epoll_ctl(sc->ep, EPOLL_CTL_DEL, sc->sock, NULL) == -1) ||
 	    (want && epoll_ctl(sc->ep, EPOLL_CTL_ADD, sc->sock, &ev) == -1)) {
@@ -419,14 +419,15 @@ conn_look(struct sched *sc, int fd, int *read, int *eof)
 	return fcgi_peek_parse(sc->look, (size_t)n, FCGI_PEEK_MAX, read);
 }
 
-/* Takes pending connection i off the list; closes it when drop is set. */
+/*
+ * Takes pending connection i off the list; closes it when drop is set.
+ * One handed on stays in epoll until it is closed, its events ignored.
+ */
 static void
 pend_take(struct sched *sc, int i, int drop)
 {
 	struct pend	*p = &sc->pending[i];
 
-	if (!p->ready && !drop)
-		epoll_ctl(sc->ep, EPOLL_CTL_DEL, p->fd, NULL);
 	if (drop)
 		close(p->fd);	/* which also takes it out of epoll */
 	if (p->ready)
@@ -481,9 +482,13 @@ pend_add(struct sched *sc, int fd, int64_t deadline, uint64_t order, int ready)
 		;
 	if (!ready) {
 		memset(&ev, 0, sizeof(ev));
-		/* Edge-triggered: each arrival of more of the request, or the peer's close. */
+		/*
+		 * Edge-triggered: each arrival of more of the request, or the
+		 * peer's close. It stays in epoll until closed, and so its
+		 * events name the connection as well as its place in the list.
+		 */
 		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
-		ev.data.u32 = EV_PENDING + (uint32_t)i;
+		ev.data.u64 = (uint64_t)(unsigned)fd << 32 | (EV_PENDING + (uint32_t)i);
 		if (epoll_ctl(sc->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
 			return -1;
 	}
@@ -520,13 +525,15 @@ conn_ready(struct sched *sc, int fd, int64_t deadline, uint64_t order, int read)
 
 /* A pending connection has sent more, or closed. */
 static void
-pend_event(struct sched *sc, uint32_t i, uint32_t events)
+pend_event(struct sched *sc, uint64_t what, uint32_t events)
 {
+	uint32_t		 i = (uint32_t)what - EV_PENDING;
 	struct pend		*p;
 	enum fcgi_peek_res	 res;
 	int			 read, eof, fd;
 
-	if (i >= SERVE_PENDING || (p = &sc->pending[i])->fd == -1 || p->ready)
+	/* A connection handed on since, to libfcgi or to the changes waiting for a slot. */
+	if (i >= SERVE_PENDING || (p = &sc->pending[i])->fd != (int)(what >> 32) || p->ready)
 		return;
 	res = conn_look(sc, p->fd, &read, &eof);
 	if (res == FCGI_PEEK_READY || res == FCGI_PEEK_FULL) {
@@ -703,7 +710,7 @@ serve_run(struct app *app, int sock, volatile sig_atomic_t *stop, volatile sig_a
 	}
 	memset(ev, 0, sizeof(ev));
 	ev[0].events = EPOLLIN;
-	ev[0].data.u32 = EV_WRITER;
+	ev[0].data.u64 = EV_WRITER;
 	/* Without a writer (app->writer NULL), a change runs to its end in its coroutine. */
 	if (app->writer != NULL) {
 		if (epoll_ctl(sc.ep, EPOLL_CTL_ADD, app->writer->fd, &ev[0]) == -1) {
@@ -732,13 +739,13 @@ serve_run(struct app *app, int sock, volatile sig_atomic_t *stop, volatile sig_a
 			n = 0;
 		}
 		for (i = 0; i < n; i++)
-			if (ev[i].data.u32 == EV_WRITER)
+			if (ev[i].data.u64 == EV_WRITER)
 				answers(&sc);
 		for (i = 0; i < n; i++)
-			if (ev[i].data.u32 >= EV_PENDING)
-				pend_event(&sc, ev[i].data.u32 - EV_PENDING, ev[i].events);
+			if ((uint32_t)ev[i].data.u64 >= EV_PENDING)
+				pend_event(&sc, ev[i].data.u64, ev[i].events);
 		for (i = 0; i < n; i++)
-			if (ev[i].data.u32 == EV_LISTEN)
+			if (ev[i].data.u64 == EV_LISTEN)
 				accept_one(&sc);
 		now = clock_mono_ms();
 		expire(&sc, now);
