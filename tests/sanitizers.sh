@@ -18,7 +18,8 @@ for t in build/san/unit/test_*; do
     esac
 done
 for s in api_crud api_errors idempotency idempotency_parallel concurrency form hostile cgi scope \
-    outcome_unknown half_close metrics clock_step idle_sockets writer_stall; do
+    outcome_unknown half_close metrics clock_step idle_sockets writer_stall store_removed \
+    store_replaced; do
     echo "== $s (sanitizer build)"
     TODO_BIN=$ROOT/build/san/todo.fcgi bash "tests/integration/$s.sh"
 done

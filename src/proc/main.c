@@ -429,7 +429,10 @@ report(const char *what, pid_t pid, int status, struct life *l)
 		l->wait_ms = l->wait_ms * 2 < RESTART_MAX_MS ? l->wait_ms * 2 : RESTART_MAX_MS;
 	}
 	l->due = now + wait_ms;
-	if (WIFSIGNALED(status))
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_MOVED)
+		fprintf(stderr, "%s %d let go of a database file replaced or removed\n", what,
+		    (int)pid);
+	else if (WIFSIGNALED(status))
 		fprintf(stderr, "%s %d killed by signal %d; restarting in %d ms\n", what, (int)pid,
 		    WTERMSIG(status), wait_ms);
 	else

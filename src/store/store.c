@@ -64,8 +64,9 @@ store_hold_drop(struct store_hold *h, const char *why)
 	if (h->db == NULL)
 		return;
 	if (!h->down)
-		fprintf(stderr, "store unavailable (%s); closing the handle, opening again\n",
-		    why != NULL ? why : "a fault");
+		fprintf(stderr, "store unavailable (%s); closing the handle, %s\n",
+		    why != NULL ? why : "a fault", h->moved ? "every process restarts" :
+		    "opening it again");
 	h->down = 1;
 	h->why = why;
 	store_close(h->db);

@@ -368,6 +368,73 @@ test_migration(void)
 	unlink(w);
 }
 
+/*
+ * The file under a handle: a later open never creates it, a file replaced
+ * or removed is noticed (STORE_MOVED), and a hold that saw it move does
+ * not open the new file (its processes restart first); a write probe
+ * commits and changes nothing.
+ */
+static void
+test_file_checks(void)
+{
+	char			 p[64], aside[80];
+	struct store_conf	 conf = { p, 1000, STORE_SYNC_GROUP, 0, 1, 0, 0 };
+	struct store_hold	 h;
+	struct store		*db;
+	const char		*why;
+	int			 fd;
+
+	snprintf(p, sizeof(p), "/tmp/todo-file-XXXXXX");
+	if ((fd = mkstemp(p)) == -1)
+		return;
+	close(fd);
+	unlink(p);
+	conf.quiet = 1;
+	conf.create = 0;
+	CHECK(store_open(&conf) == NULL);
+	CHECK(access(p, F_OK) == -1);
+	conf.create = 1;
+	CHECK((db = store_open(&conf)) != NULL);
+	CHECK(store_check(db, &why) == STORE_OK);
+	CHECK(store_write_probe(db) == STORE_OK);
+	store_close(db);
+
+	store_hold_init(&h, &conf, 10, 20);
+	CHECK(store_hold_get(&h) == STORE_OK);
+	CHECK(store_check(h.db, &why) == STORE_OK);
+	snprintf(aside, sizeof(aside), "%s.aside", p);
+	CHECK(rename(p, aside) == 0);
+	CHECK(store_check(h.db, &why) == STORE_MOVED);
+	CHECK(why != NULL && strstr(why, "gone") != NULL);
+	CHECK(store_hold_get(&h) == STORE_DOWN);
+	CHECK(h.db == NULL && h.moved);
+	/* Back, as another file: the hold stays away from it all the same. */
+	CHECK(rename(aside, p) == 0);
+	CHECK(store_hold_get(&h) == STORE_DOWN);
+	store_hold_close(&h);
+
+	/* A fresh hold opens it, unless it is gone; the first open again is at once. */
+	store_hold_init(&h, &conf, 10, 20);
+	CHECK(store_hold_get(&h) == STORE_OK);
+	CHECK(h.reopens == 0);
+	store_hold_drop(&h, "a test");
+	CHECK(store_hold_get(&h) == STORE_OK);
+	CHECK(h.reopens == 1);
+	store_hold_close(&h);
+	unlink(p);
+	store_hold_init(&h, &conf, 10, 20);
+	CHECK(store_hold_get(&h) == STORE_DOWN);
+	CHECK(h.db == NULL && !h.moved);
+	CHECK(access(p, F_OK) == -1);
+	store_hold_close(&h);
+	snprintf(aside, sizeof(aside), "%s-wal", p);
+	unlink(aside);
+	snprintf(aside, sizeof(aside), "%s-shm", p);
+	unlink(aside);
+	snprintf(aside, sizeof(aside), "%s-writer", p);
+	unlink(aside);
+}
+
 int
 main(void)
 {
@@ -678,5 +745,6 @@ main(void)
 	unlink(writer);
 	test_tombstones();
 	test_migration();
+	test_file_checks();
 	CHECK_DONE();
 }
