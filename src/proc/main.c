@@ -702,11 +702,12 @@ main(int argc, char *argv[])
 			usage();
 		}
 		/*
-		 * Each request is a start: the only open, which may create the
-		 * file. One that fails is answered 503 by the routes that need
-		 * the store (route.c), as a worker answers without its store.
+		 * Each request is a start, which creates the file only where
+		 * none was before. One that fails is answered 503 by the
+		 * routes that need the store (route.c), as a worker answers
+		 * without its store.
 		 */
-		cfg.store.create = 1;
+		cfg.store.create = STORE_CREATE_NEW;
 		app.db = store_open(&cfg.store);
 		io_cgi_init(&io);
 		route_serve(&app, &io);
@@ -720,9 +721,9 @@ main(int argc, char *argv[])
 	 * Create and migrate the schema once, before any worker opens it: the
 	 * only open that may create the file.
 	 */
-	cfg.store.create = 1;
+	cfg.store.create = STORE_CREATE;
 	db = store_open(&cfg.store);
-	cfg.store.create = 0;
+	cfg.store.create = STORE_CREATE_NO;
 	if (db == NULL)
 		return 1;
 	store_close(db);

@@ -52,7 +52,7 @@ store_hold_init(struct store_hold *h, const struct store_conf *conf, int min_ms,
 {
 	memset(h, 0, sizeof(*h));
 	h->conf = *conf;
-	h->conf.create = 0;
+	h->conf.create = STORE_CREATE_NO;
 	h->min_ms = min_ms;
 	h->max_ms = max_ms;
 	h->wait_ms = min_ms;

@@ -57,11 +57,18 @@ struct store_conf {
 	int64_t		 key_horizon;
 	/*
 	 * Create the database and migrate its schema when needed: the
-	 * master's first open at start only. Any other open fails on a
-	 * missing file, so a removed database is unavailable until it is
-	 * restored, never silently replaced by an empty one.
+	 * master's first open at start only (STORE_CREATE). Any other open
+	 * fails on a missing file, so a removed database is unavailable
+	 * until it is restored, never silently replaced by an empty one.
+	 * STORE_CREATE_NEW (plain CGI, where each request starts anew)
+	 * creates only where no database was before: none that left its
+	 * other files beside the name (SQLite's writers' lock file).
 	 */
-	int		 create;
+	enum store_create {
+		STORE_CREATE_NO,
+		STORE_CREATE,
+		STORE_CREATE_NEW
+	}		 create;
 	int		 quiet;		/* no message on stderr when the open fails */
 	/*
 	 * The handle only reads (a worker beside SQLite's writer): a file

@@ -427,6 +427,15 @@ test_file_checks(void)
 	CHECK(h.db == NULL && !h.moved);
 	CHECK(access(p, F_OK) == -1);
 	store_hold_close(&h);
+	/* Plain CGI's open creates a file only where no database was before. */
+	conf.create = STORE_CREATE_NEW;
+	CHECK(store_open(&conf) == NULL);
+	CHECK(access(p, F_OK) == -1);
+	snprintf(aside, sizeof(aside), "%s-writer", p);
+	unlink(aside);
+	CHECK((db = store_open(&conf)) != NULL);
+	store_close(db);
+	unlink(p);
 	snprintf(aside, sizeof(aside), "%s-wal", p);
 	unlink(aside);
 	snprintf(aside, sizeof(aside), "%s-shm", p);

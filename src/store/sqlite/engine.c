@@ -65,6 +65,7 @@ sq_open(const struct store_conf *conf)
 	const char	*path = conf->db, *why = NULL;
 	struct sq	*db;
 	struct stat	 st;
+	char		 lock[4096];
 	int		 version = -1;
 
 	if ((db = calloc(1, sizeof(*db))) == NULL)
@@ -76,9 +77,12 @@ sq_open(const struct store_conf *conf)
 	db->lockfd = -1;
 	if ((db->path = strdup(path)) == NULL)
 		goto fail;
-	if (!conf->create && stat(path, &st) == -1) {
-		why = "the database file is missing";
-		goto fail;
+	if (conf->create != STORE_CREATE && stat(path, &st) == -1) {
+		snprintf(lock, sizeof(lock), "%s-writer", path);
+		if (conf->create == STORE_CREATE_NO || stat(lock, &st) == 0) {
+			why = "the database file is missing";
+			goto fail;
+		}
 	}
 	sq_group_open(db, path);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
@@ -95,7 +99,7 @@ sq_open(const struct store_conf *conf)
 	    NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db->h, pragma[conf->sync], NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	if (conf->create ? sq_migrate(db->h) == -1 :
+	if (conf->create != STORE_CREATE_NO ? sq_migrate(db->h) == -1 :
 	    (version = sq_schema_version(db->h)) != sq_schema_current()) {
 		if (version >= 0)
 			why = "the database file's schema is not this program's (restart to migrate)";
