@@ -464,7 +464,8 @@ pend_oldest(const struct sched *sc, int ready)
 /*
  * Puts connection fd on the pending list: a change waiting for a slot
  * (ready), or a connection to watch until its request is all there. A
- * full list makes room by closing its oldest connection still sending.
+ * list full, or SERVE_SENDING connections still sending, makes room by closing
+ * the oldest connection still sending.
  * 0, or -1 when there is no room (fd is left to the caller).
  */
 static int
@@ -473,7 +474,7 @@ pend_add(struct sched *sc, int fd, int64_t deadline, uint64_t order, int ready)
 	struct epoll_event	 ev;
 	int			 i;
 
-	if (sc->npending == SERVE_PENDING) {
+	if (sc->npending == SERVE_PENDING || (!ready && sc->npending - sc->nready >= SERVE_SENDING)) {
 		if ((i = pend_oldest(sc, 0)) == -1)
 			return -1;
 		pend_drop(sc, i, METRICS_DROP_FULL);

@@ -25,11 +25,16 @@
 
 /*
  * Connections a worker holds besides: those whose request is not all
- * there yet, and changes waiting for a slot. When the list is full, the
- * oldest connection still sending is closed to make room, so that idle
- * connections cannot lock out real ones.
+ * there yet (SERVE_SENDING at most), and changes waiting for a slot. When
+ * either bound is reached, the oldest connection still sending is closed
+ * to make room, so that idle connections cannot lock out real ones. A
+ * worker can be handed many more changes than it has slots while the
+ * other workers are busy (a new connection wakes whichever worker waits),
+ * so the list has room for far more changes than connections still
+ * sending: a change is refused for room only past SERVE_PENDING.
  */
-#define SERVE_PENDING	32
+#define SERVE_SENDING	32
+#define SERVE_PENDING	256
 
 /*
  * How long a connection has to send its whole request by default
