@@ -173,6 +173,30 @@ integrity() {
     fi
 }
 
+# retry_503 SECONDS WHAT METHOD PATH [curl args...]: repeats the request
+# every half second while it is answered 503; fails after SECONDS.
+retry_503() {
+    local secs=$1 what=$2 deadline
+    shift 2
+    deadline=$(( $(date +%s) + secs ))
+    while :; do
+        req "$@"
+        [ "$STATUS" = 503 ] || return 0
+        [ "$(date +%s)" -lt "$deadline" ] || fail "$what: still 503 after $secs s"
+        sleep 0.5
+    done
+}
+
+# sleep_past EPOCH: waits until the clock is past EPOCH (a minute at most).
+sleep_past() {
+    local i=0
+    while [ "$(date +%s)" -le "$1" ]; do
+        i=$((i + 1))
+        [ $i -le 600 ] || fail "the clock never passed $1"
+        sleep 0.1
+    done
+}
+
 fail() {
     echo "FAIL: $*" >&2
     echo "last status: $STATUS" >&2

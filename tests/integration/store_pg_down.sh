@@ -37,13 +37,8 @@ restarts=$(( $(grep -c 'restarting' "$T/todo.log" || true) - restarts0 ))
 [ "$restarts" -le 1 ] || fail "$restarts restarts while the server was down"
 
 pg_ctl_start
-deadline=$(( $(date +%s) + 30 ))
-while :; do
-    req POST /todos -H "$J" -H 'Idempotency-Key: down' -d '{"title":"down"}'
-    [ "$STATUS" = 503 ] || break
-    [ "$(date +%s)" -lt "$deadline" ] || fail "still 503 30 s after the server was back"
-    sleep 0.5
-done
+retry_503 30 "a create once the server is back" \
+    POST /todos -H "$J" -H 'Idempotency-Key: down' -d '{"title":"down"}'
 assert_status 201 "the retried create once the server is back"
 req GET /healthz
 for i in $(seq 1 20); do [ "$STATUS" = 200 ] && break; sleep 0.5; req GET /healthz; done

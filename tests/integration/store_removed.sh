@@ -62,13 +62,8 @@ grep -q 'cannot open: the database file is missing' "$T/todo.log" ||
 
 # Restored from the backup, in one step: the service recovers by itself.
 cp "$T/backup.db" "$DB.new" && mv "$DB.new" "$DB"
-deadline=$(( $(date +%s) + 20 ))
-while :; do
-    req POST /todos -H "$J" -H "Idempotency-Key: gone-1" -d '{"title":"gone 1"}'
-    [ "$STATUS" = 503 ] || break
-    [ "$(date +%s)" -lt "$deadline" ] || fail "still 503 20 s after the file was restored"
-    sleep 0.5
-done
+retry_503 20 "a create once the file was restored" \
+    POST /todos -H "$J" -H "Idempotency-Key: gone-1" -d '{"title":"gone 1"}'
 assert_status 201 "the retried create once the file is back"
 req POST /todos -H "$J" -H "Idempotency-Key: gone-1" -d '{"title":"gone 1"}'
 assert_status 201 "its retry, replayed"

@@ -34,13 +34,8 @@ mv "$DB.new" "$DB"
 wait_jobs
 
 # The service keeps answering: a new create is taken within a bounded wait.
-deadline=$(( $(date +%s) + 20 ))
-while :; do
-    req POST /todos -H "$J" -H 'Idempotency-Key: after' -d '{"title":"after"}'
-    [ "$STATUS" = 503 ] || break
-    [ "$(date +%s)" -lt "$deadline" ] || fail "still 503 20 s after the file was replaced"
-    sleep 0.5
-done
+retry_503 20 "a create after the file was replaced" \
+    POST /todos -H "$J" -H 'Idempotency-Key: after' -d '{"title":"after"}'
 assert_status 201 "a create after the replacement"
 assert_eq "$(sql "SELECT count(*) FROM todos WHERE title = 'after'")" 1 "the create after, in the new file"
 
