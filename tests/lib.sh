@@ -142,6 +142,7 @@ timed() {
     t0=$(date +%s%N)
     req "$@" || true
     ms=$((($(date +%s%N) - t0) / 1000000))
+    echo "timed: $what: $STATUS in $ms ms"
     [ "$ms" -le 5000 ] || fail "$what took $ms ms"
     CHECKS=$((CHECKS + 1))
 }
