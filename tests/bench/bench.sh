@@ -65,9 +65,11 @@ sed -e "s|@USER@|$user|" -e "s|@PREFIX@|$T|g" -e "s|@PORT_A@|$PORT_A|g" \
     -e "s|@PORT_G@|$PORT_G|g" \
     -e "s|@PARAMS@|$ROOT/nginx/todo_fastcgi_params|g" "$HERE/nginx.conf.in" > "$T/nginx.conf"
 
-# gen_db FILE ROWS: a database with ROWS todos and as many live keys.
+# gen_db FILE ROWS: a database with ROWS todos and as many live keys, made
+# afresh (with its writers' lock file gone too: a CGI run makes a database
+# only where none was).
 gen_db() {
-    rm -f "$1" "$1-wal" "$1-shm"
+    rm -f "$1" "$1-wal" "$1-shm" "$1-writer"
     env -i REQUEST_METHOD=GET REQUEST_URI=/healthz TODO_DB="$1" "$BIN" < /dev/null > /dev/null
     [ "$2" -gt 0 ] || return 0
     sqlite3 "$1" "
