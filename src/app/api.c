@@ -83,7 +83,8 @@ api_list(struct app *app, struct req *req, struct resp *r)
 		    "cursor must be a next_cursor value from an earlier page.", "cursor");
 
 	/* One extra row tells whether there is a next page. */
-	if ((dr = store_todo_list(app->db, before, limit + 1, &items, &n)) != STORE_OK)
+	if ((dr = store_todo_list(app->db, before, TODO_SHOW_ALL, limit + 1, &items,
+	    &n)) != STORE_OK)
 		return read_failed(r, dr);
 	next[0] = '\0';
 	if (n > limit) {

@@ -128,7 +128,8 @@ page_index(struct app *app, struct req *req, struct resp *r)
 		    buf_puts(&notice, "\u2019</p>") == -1)
 			goto out;
 	}
-	if ((dr = store_todo_list(app->db, before, PAGE_ITEMS + 1, &items, &n)) != STORE_OK) {
+	if ((dr = store_todo_list(app->db, before, TODO_SHOW_ALL, PAGE_ITEMS + 1, &items,
+	    &n)) != STORE_OK) {
 		if (dr == STORE_BUSY || dr == STORE_DOWN) {
 			rc = page_message(r, 503, "Try again in a moment",
 			    "The todos cannot be read right now. Reload the page in a moment.");

@@ -245,10 +245,16 @@ store_todo_delete(struct store *s, int64_t id)
 }
 
 enum store_res
-store_todo_list(struct store *s, int64_t before, unsigned limit, struct todo **items,
-    size_t *n)
+store_todo_list(struct store *s, int64_t before, enum todo_show show, unsigned limit,
+    struct todo **items, size_t *n)
 {
-	return s->engine->todo_list(s, before, limit, items, n);
+	return s->engine->todo_list(s, before, show, limit, items, n);
+}
+
+enum store_res
+store_todo_counts(struct store *s, int64_t *open, int64_t *done)
+{
+	return s->engine->todo_counts(s, open, done);
 }
 
 enum store_res

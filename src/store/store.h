@@ -137,8 +137,9 @@ struct store_engine {
 	enum store_res	(*todo_get)(struct store *, int64_t id, struct todo *);
 	enum store_res	(*todo_update)(struct store *, const struct todo *, const char *now);
 	enum store_res	(*todo_delete)(struct store *, int64_t id);
-	enum store_res	(*todo_list)(struct store *, int64_t before, unsigned limit,
-			    struct todo **items, size_t *n);
+	enum store_res	(*todo_list)(struct store *, int64_t before, enum todo_show,
+			    unsigned limit, struct todo **items, size_t *n);
+	enum store_res	(*todo_counts)(struct store *, int64_t *open, int64_t *done);
 	enum store_res	(*key_claim)(struct store *, const struct store_claim *,
 			    int64_t *expires_at);
 	enum store_res	(*key_record)(struct store *, const char *scope, const char *key,
@@ -276,10 +277,16 @@ enum store_res	 store_todo_update(struct store *, const struct todo *t, const ch
 enum store_res	 store_todo_delete(struct store *, int64_t id);
 /*
  * Lists up to limit todos with id < before (0: from the newest), newest
- * first. *items is allocated (free each with todo_clear, then free()).
+ * first, of those show picks (all, open or done). *items is allocated
+ * (free each with todo_clear, then free()).
  */
-enum store_res	 store_todo_list(struct store *, int64_t before, unsigned limit,
-		    struct todo **items, size_t *n);
+enum store_res	 store_todo_list(struct store *, int64_t before, enum todo_show show,
+		    unsigned limit, struct todo **items, size_t *n);
+/*
+ * How many todos are open and how many done, in one read (the two counts
+ * agree with each other).
+ */
+enum store_res	 store_todo_counts(struct store *, int64_t *open, int64_t *done);
 
 /*
  * Keys are per scope (the client that sent them; "" for anonymous ones).

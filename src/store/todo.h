@@ -14,6 +14,13 @@ struct todo {
 	char	 updated_at[32];
 };
 
+/* Which todos a list shows: every one, the open ones, or the done ones. */
+enum todo_show {
+	TODO_SHOW_ALL = 0,
+	TODO_SHOW_OPEN,	/* is_completed false */
+	TODO_SHOW_DONE	/* is_completed true */
+};
+
 /* Which fields a request sets (bits of 1u << FIELD_x, see valid.h). */
 struct todo_in {
 	unsigned  set;

@@ -20,5 +20,5 @@ for n in 1 2 3; do
     assert_eq "$(log_since $n "$mark" | grep -c ' GET /healthz 200 ')" 2 \
         "round-robin: instance $n served 2 of 6"
 done
-assert_eq "$(sql 'SELECT version FROM schema_version')" 2 "migrated once, to version 2"
+assert_eq "$(sql 'SELECT version FROM schema_version')" 3 "migrated once, to version 3"
 pass

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "show.h"
 #include "lib/clock.h"
 #include "store/store.h"
 #define PGS_PQ_LINKED	/* this test links libpq for its own connection */
@@ -156,12 +157,12 @@ test_open(void)
 	store_pg.close(s);
 	store_pg.close(NULL);
 	CHECK_INT(q("SELECT count(*) FROM schema_version"), 1);
-	CHECK_INT(q("SELECT version FROM schema_version"), 2);
+	CHECK_INT(q("SELECT version FROM schema_version"), 3);
 
 	/* A schema from a newer program is refused. */
 	CHECK_INT(q("UPDATE schema_version SET version = 99"), 0);
 	CHECK(open_pg(db, 1000) == NULL);
-	CHECK_INT(q("UPDATE schema_version SET version = 2"), 0);
+	CHECK_INT(q("UPDATE schema_version SET version = 3"), 0);
 
 	CHECK(open_pg("host=/nonexistent/dir dbname=todo connect_timeout=2", 1000) == NULL);
 
@@ -233,24 +234,24 @@ test_todos(struct store *s)
 	/* Pages of a keyset pagination, newest first; ids are never reused. */
 	for (i = 0; i < 5; i++)
 		CHECK((ids[i] = insert(s, "page")) > (i ? ids[i - 1] : id));
-	CHECK_INT(store_pg.todo_list(s, 0, 2, &items, &n), STORE_OK);
+	CHECK_INT(store_pg.todo_list(s, 0, TODO_SHOW_ALL, 2, &items, &n), STORE_OK);
 	CHECK_INT(n, 2);
 	CHECK(n == 2 && items[0].id == ids[4] && items[1].id == ids[3]);
 	CHECK(n == 2 && strcmp(items[0].title, "page") == 0 && items[0].version == 1);
 	for (i = 0; i < n; i++)
 		todo_clear(&items[i]);
 	free(items);
-	CHECK_INT(store_pg.todo_list(s, ids[3], 2, &items, &n), STORE_OK);
+	CHECK_INT(store_pg.todo_list(s, ids[3], TODO_SHOW_ALL, 2, &items, &n), STORE_OK);
 	CHECK(n == 2 && items[0].id == ids[2] && items[1].id == ids[1]);
 	for (i = 0; i < n; i++)
 		todo_clear(&items[i]);
 	free(items);
-	CHECK_INT(store_pg.todo_list(s, ids[1], 10, &items, &n), STORE_OK);
+	CHECK_INT(store_pg.todo_list(s, ids[1], TODO_SHOW_ALL, 10, &items, &n), STORE_OK);
 	CHECK(n == 1 && items[0].id == ids[0]);
 	for (i = 0; i < n; i++)
 		todo_clear(&items[i]);
 	free(items);
-	CHECK_INT(store_pg.todo_list(s, 0, 0, &items, &n), STORE_OK);
+	CHECK_INT(store_pg.todo_list(s, 0, TODO_SHOW_ALL, 0, &items, &n), STORE_OK);
 	CHECK_INT(n, 0);
 	free(items);
 
@@ -285,6 +286,59 @@ test_todos(struct store *s)
 
 	store_pg.rollback(s);	/* none open: nothing happens */
 	CHECK_INT(store_pg.durable(s), STORE_OK);
+}
+
+/* Every line of the plan sql gives on handle s's own session, into out. */
+static void
+plan(struct store *s, const char *sql, char *out, size_t cap)
+{
+	PGresult	*res = PQexec(((struct pgs *)s)->conn, sql);
+	size_t		 len = 0;
+	int		 i;
+
+	out[0] = '\0';
+	CHECK(PQresultStatus(res) == PGRES_TUPLES_OK);
+	for (i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res) && len < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s\n", PQgetvalue(res, i, 0));
+	PQclear(res);
+}
+
+/*
+ * On a table of 20,000 todos, the older half done and analyzed, each
+ * filtered list walks its own partial index, in order, and the counts
+ * read those indexes alone; with the plans made for the values given
+ * and with the generic ones a prepared statement ends up with.
+ */
+static void
+test_plans(struct store *s)
+{
+	static const char *const modes[] = { "force_custom_plan", "force_generic_plan" };
+	PGconn		*c = ((struct pgs *)s)->conn;
+	char		 steps[2048], set[80];
+	size_t		 i;
+
+	CHECK_INT(q("INSERT INTO todos (title, is_completed) SELECT 'plan', (i <= 10000)::integer"
+	    " FROM generate_series(1, 20000) i"), 0);
+	CHECK_INT(q("VACUUM ANALYZE todos"), 0);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		snprintf(set, sizeof(set), "SET plan_cache_mode = %s", modes[i]);
+		PQclear(PQexec(c, set));
+		plan(s, "EXPLAIN (COSTS OFF) EXECUTE todo_list_done(51, 9223372036854775807)",
+		    steps, sizeof(steps));
+		CHECK(strstr(steps, "Index Scan Backward using todos_done on todos") != NULL);
+		CHECK(strstr(steps, "Sort") == NULL && strstr(steps, "Filter") == NULL);
+		plan(s, "EXPLAIN (COSTS OFF) EXECUTE todo_list_open(51, 5000)", steps, sizeof(steps));
+		CHECK(strstr(steps, "Index Scan Backward using todos_open on todos") != NULL);
+		CHECK(strstr(steps, "Sort") == NULL && strstr(steps, "Filter") == NULL);
+		plan(s, "EXPLAIN (COSTS OFF) EXECUTE todo_counts", steps, sizeof(steps));
+		CHECK(strstr(steps, "Index Only Scan using todos_open on todos") != NULL);
+		CHECK(strstr(steps, "Index Only Scan using todos_done on todos") != NULL);
+		CHECK(strstr(steps, "Seq Scan") == NULL);
+	}
+	PQclear(PQexec(c, "RESET plan_cache_mode"));
+	show_counts(s, q("SELECT count(*) FROM todos WHERE is_completed = 0"), q("SELECT count(*)"
+	    " FROM todos WHERE is_completed = 1"));
+	CHECK_INT(q("DELETE FROM todos WHERE title = 'plan'"), 0);
 }
 
 static void
@@ -572,9 +626,10 @@ test_tombstones(void)
 }
 
 /*
- * A database at the previous schema (step 1) migrates under the lock and
+ * A database at an earlier schema (step 1) migrates under the lock and
  * keeps its keys: a live one reads back whole, an expired one is
- * remembered for the default horizon, 30 days from its first use.
+ * remembered for the default horizon, 30 days from its first use; its
+ * todos are indexed by completion, listed and counted by it.
  */
 static void
 test_migration(void)
@@ -605,6 +660,7 @@ test_migration(void)
 	    " created_at bigint NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (scope, key));"
 	    "CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);"
 	    "INSERT INTO todos (title) VALUES ('old');"
+	    "INSERT INTO todos (title, is_completed) VALUES ('old done', 1);"
 	    "INSERT INTO idempotency_keys VALUES ('', 'old-live', 'POST', '/todos', 'fp', 'raw', 1,"
 	    " 201, 'Location: /todos/1' || chr(13) || chr(10), '\\x7b7d',"
 	    " extract(epoch FROM now())::bigint, extract(epoch FROM now())::bigint + 600),"
@@ -618,14 +674,21 @@ test_migration(void)
 	if (s != NULL) {
 		res = PQexec(old, "SELECT (SELECT version FROM schema_version),"
 		    " (SELECT count(*) FROM idempotency_keys),"
-		    " (SELECT forget_at - created_at FROM idempotency_keys WHERE key = 'old-gone')");
+		    " (SELECT forget_at - created_at FROM idempotency_keys WHERE key = 'old-gone'),"
+		    " (SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes"
+		    " WHERE tablename = 'todos' AND indexname <> 'todos_pkey')");
 		CHECK(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1);
 		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-			CHECK_STR(PQgetvalue(res, 0, 0), "2");
+			CHECK_STR(PQgetvalue(res, 0, 0), "3");
 			CHECK_STR(PQgetvalue(res, 0, 1), "2");
 			CHECK_STR(PQgetvalue(res, 0, 2), "2592000");
+			CHECK_STR(PQgetvalue(res, 0, 3), "todos_done,todos_open");
 		}
 		PQclear(res);
+		/* The todos it had, open and done, are listed and counted by the new indexes. */
+		show_counts(s, 1, 1);
+		show_list(s, 0, TODO_SHOW_OPEN, 10, (int64_t[]){ 1 }, 1);
+		show_list(s, 0, TODO_SHOW_DONE, 10, (int64_t[]){ 2 }, 1);
 		CHECK_INT(store_pg.key_get(s, "", "old-live", 0, &k), STORE_OK);
 		CHECK_INT(k.expired, 0);
 		CHECK_STR(k.raw_fingerprint, "raw");
@@ -710,6 +773,8 @@ main(void)
 	if (a != NULL && b != NULL) {
 		test_settings(a);
 		test_todos(a);
+		test_show(a);
+		test_plans(a);
 		test_keys(a, b);
 		test_purge();
 		test_lost(a);

@@ -17,6 +17,8 @@
 #include "app/ops.h"
 #include "app/valid.h"
 #include "query.h"
+#include "show.h"
+#include "store/sqlite/sq.h"	/* the handle's statements, for their plans */
 
 static char	 path[64];
 static char	 stamp[32];	/* the created_at of the latest insert */
@@ -298,9 +300,10 @@ test_tombstones(void)
 }
 
 /*
- * A database made by the previous program (schema step 3) opens, migrates
+ * A database made by an earlier program (schema step 3) opens, migrates
  * and keeps its keys: a live one replays byte for byte, an expired one is
- * remembered for the default horizon, 30 days from its first use.
+ * remembered for the default horizon, 30 days from its first use; its
+ * todos are indexed by completion, listed and counted by it.
  */
 static void
 test_migration(void)
@@ -316,6 +319,8 @@ test_migration(void)
 	    " PRIMARY KEY (scope, key));"
 	    "CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);"
 	    "INSERT INTO todos (title, created_at, updated_at) VALUES ('Old', 'x', 'x');"
+	    "INSERT INTO todos (title, is_completed, created_at, updated_at)"
+	    " VALUES ('Old done', 1, 'x', 'x');"
 	    "INSERT INTO idempotency_keys (key, method, path, fingerprint, todo_id, status, headers,"
 	    " body, created_at, expires_at) VALUES"
 	    " ('old-live', 'POST', '/todos', '%s', 1, 201,"
@@ -343,7 +348,12 @@ test_migration(void)
 	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 2592000, 1, 0, 0 })) != NULL);
 	if (h == NULL)
 		return;
-	CHECK_INT(query_number(p, "PRAGMA user_version"), 4);
+	CHECK_INT(query_number(p, "PRAGMA user_version"), 5);
+	CHECK_INT(query_number(p, "SELECT count(*) FROM sqlite_schema"
+	    " WHERE type = 'index' AND name = 'todos_completed'"), 1);
+	show_counts(h, 1, 1);
+	show_list(h, 0, TODO_SHOW_OPEN, 10, (int64_t[]){ 1 }, 1);
+	show_list(h, 0, TODO_SHOW_DONE, 10, (int64_t[]){ 2 }, 1);
 	CHECK_INT(count_on(p, "idempotency_keys"), 2);
 	CHECK_INT(query_number(p, "SELECT forget_at FROM idempotency_keys WHERE key = 'old-live'"),
 	    3000000 + 2592000);
@@ -357,12 +367,75 @@ test_migration(void)
 	iop = keyed("old-gone", "POST", "/todos", "{\"title\":\"Old\"}", 3000100);
 	CHECK_INT(idem_run(h, &iop, op_run, &op, &r), IDEM_EXPIRED);
 	CHECK_STR(r.location, "/todos/1");
-	CHECK_INT(count_on(p, "todos"), 1);
+	CHECK_INT(count_on(p, "todos"), 2);
 	/* A second open migrates nothing more. */
 	store_close(h);
 	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 2592000, 1, 0, 0 })) != NULL);
-	CHECK_INT(query_number(p, "PRAGMA user_version"), 4);
+	CHECK_INT(query_number(p, "PRAGMA user_version"), 5);
 	http_resp_free(&r);
+	store_close(h);
+	unlink(p);
+	unlink(w);
+}
+
+/*
+ * Every step of statement s's plan on handle h, one a line, into out: 0, or -1.
+ */
+static int
+plan(struct store *h, enum sq_stmt s, char *out, size_t cap)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 sql[1024];
+	size_t		 len = 0;
+	int		 rc = -1;
+
+	out[0] = '\0';
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", sqlite3_sql(SQ(h)->stmt[s]));
+	if (sqlite3_prepare_v2(SQ(h)->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW && len < cap)
+		len += (size_t)snprintf(out + len, cap - len, "%s\n", sqlite3_column_text(st, 3));
+	rc = len < cap ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The open or the done todos, and their counts, on a file with todos of
+ * each kind already: read by the (is_completed, id) index, the list in
+ * its order with no sort, the counts with no step over the table's rows.
+ */
+static void
+test_filters(void)
+{
+	char		 p[64], w[80], steps[512];
+	struct store	*h;
+	int		 fd;
+
+	snprintf(p, sizeof(p), "/tmp/todo-show-XXXXXX");
+	if ((fd = mkstemp(p)) == -1)
+		return;
+	close(fd);
+	snprintf(w, sizeof(w), "%s-writer", p);
+	CHECK((h = store_open(&(struct store_conf){ p, 1000, STORE_SYNC_GROUP, 0, 1, 0, 0 })) != NULL);
+	if (h == NULL)
+		return;
+	show_counts(h, 0, 0);
+	CHECK(show_insert(h, "old open", 0) > 0);
+	CHECK(show_insert(h, "old done", 1) > 0);
+	CHECK(show_insert(h, "old done", 1) > 0);
+	show_counts(h, 1, 2);
+	test_show(h);
+	show_counts(h, 1, 2);
+
+	CHECK(plan(h, SQ_TODO_LIST_SHOW, steps, sizeof(steps)) == 0);
+	CHECK(strstr(steps, "SEARCH todos USING INDEX todos_completed (is_completed=? AND id<?)")
+	    != NULL);
+	CHECK(strstr(steps, "TEMP B-TREE") == NULL);
+	CHECK(plan(h, SQ_TODO_COUNTS, steps, sizeof(steps)) == 0);
+	CHECK(strstr(steps, "SEARCH todos USING COVERING INDEX todos_completed (is_completed=?)")
+	    != NULL);
+	CHECK(strstr(steps, "SCAN todos\n") == NULL);
 	store_close(h);
 	unlink(p);
 	unlink(w);
@@ -754,6 +827,7 @@ main(void)
 	unlink(writer);
 	test_tombstones();
 	test_migration();
+	test_filters();
 	test_file_checks();
 	CHECK_DONE();
 }

@@ -228,6 +228,7 @@ const struct store_engine store_pg = {
 	.todo_update = pgs_todo_update,
 	.todo_delete = pgs_todo_delete,
 	.todo_list = pgs_todo_list,
+	.todo_counts = pgs_todo_counts,
 	.key_claim = pgs_key_claim,
 	.key_record = pgs_key_record,
 	.key_get = pgs_key_get,

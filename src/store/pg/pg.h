@@ -37,6 +37,9 @@ enum pgs_stmt {
 	PGS_TODO_DELETE,
 	PGS_TODO_LIST,
 	PGS_TODO_LIST_BEFORE,
+	PGS_TODO_LIST_OPEN,
+	PGS_TODO_LIST_DONE,
+	PGS_TODO_COUNTS,
 	PGS_KEY_CLAIM,
 	PGS_KEY_RECORD,
 	PGS_KEY_GET,
@@ -124,8 +127,9 @@ enum store_res	 pgs_todo_insert(struct store *, const struct todo_in *, const ch
 enum store_res	 pgs_todo_get(struct store *, int64_t id, struct todo *);
 enum store_res	 pgs_todo_update(struct store *, const struct todo *, const char *now);
 enum store_res	 pgs_todo_delete(struct store *, int64_t id);
-enum store_res	 pgs_todo_list(struct store *, int64_t before, unsigned limit,
-		    struct todo **items, size_t *n);
+enum store_res	 pgs_todo_list(struct store *, int64_t before, enum todo_show,
+		    unsigned limit, struct todo **items, size_t *n);
+enum store_res	 pgs_todo_counts(struct store *, int64_t *open, int64_t *done);
 
 /* key.c */
 enum store_res	 pgs_key_claim(struct store *, const struct store_claim *,

@@ -38,6 +38,23 @@ const struct pgs_stmt_def pgs_stmts[PGS__MAX] = {
 	    "SELECT " PGS_TODO_COLS " FROM todos WHERE id < $2 ORDER BY id DESC LIMIT $1",
 	    2, 1, 1 },
 	/*
+	 * PGS_TODO_LIST_OPEN, PGS_TODO_LIST_DONE: those below $2, read backward
+	 * along their own partial index. The value is written out, not a
+	 * parameter, so that every plan, generic ones too, can use the index,
+	 * and the planner has no reason to prefer walking the primary key,
+	 * which passes over every todo of the other kind first.
+	 */
+	[PGS_TODO_LIST_OPEN] = { "todo_list_open",
+	    "SELECT " PGS_TODO_COLS " FROM todos WHERE is_completed = 0 AND id < $2"
+	    " ORDER BY id DESC LIMIT $1", 2, 1, 1 },
+	[PGS_TODO_LIST_DONE] = { "todo_list_done",
+	    "SELECT " PGS_TODO_COLS " FROM todos WHERE is_completed = 1 AND id < $2"
+	    " ORDER BY id DESC LIMIT $1", 2, 1, 1 },
+	/* PGS_TODO_COUNTS: open, done; one snapshot, each from its index alone */
+	[PGS_TODO_COUNTS] = { "todo_counts",
+	    "SELECT (SELECT count(*) FROM todos WHERE is_completed = 0),"
+	    " (SELECT count(*) FROM todos WHERE is_completed = 1)", 0, 0, 1 },
+	/*
 	 * PGS_KEY_CLAIM: one statement, so the primary key decides between
 	 * concurrent claims; a row past its horizon is taken over as if free,
 	 * a row or a tombstone within it is left be. The row's expiry comes

@@ -113,11 +113,13 @@ pgs_todo_delete(struct store *s, int64_t id)
 }
 
 enum store_res
-pgs_todo_list(struct store *s, int64_t before, unsigned limit, struct todo **items, size_t *n)
+pgs_todo_list(struct store *s, int64_t before, enum todo_show show, unsigned limit,
+    struct todo **items, size_t *n)
 {
 	struct pgs	*p = (struct pgs *)s;
 	char		 lim[NUM_MAX], bef[NUM_MAX];
 	const char	*v[2] = { lim, bef };
+	enum pgs_stmt	 st;
 	struct todo	*t = NULL;
 	PGresult	*res = NULL;
 	enum store_res	 rc;
@@ -126,9 +128,15 @@ pgs_todo_list(struct store *s, int64_t before, unsigned limit, struct todo **ite
 	*items = NULL;
 	*n = 0;
 	num_format(lim, limit);
-	num_format(bef, before);
-	rc = pgs_exec(p, before > 0 ? PGS_TODO_LIST_BEFORE : PGS_TODO_LIST, v, NULL, NULL, &res);
-	if (rc != STORE_OK)
+	if (show != TODO_SHOW_ALL) {
+		st = show == TODO_SHOW_DONE ? PGS_TODO_LIST_DONE : PGS_TODO_LIST_OPEN;
+		/* No cursor: below every id there can be. */
+		num_format(bef, before > 0 ? before : INT64_MAX);
+	} else {
+		st = before > 0 ? PGS_TODO_LIST_BEFORE : PGS_TODO_LIST;
+		num_format(bef, before);
+	}
+	if ((rc = pgs_exec(p, st, v, NULL, NULL, &res)) != STORE_OK)
 		return rc;
 	/* LIMIT bounds the rows; the array is as long as what came. */
 	rows = PQntuples(res);
@@ -149,6 +157,24 @@ fail:
 	while (t != NULL && i-- > 0)
 		todo_clear(&t[i]);
 	free(t);
+	PQclear(res);
+	return rc;
+}
+
+enum store_res
+pgs_todo_counts(struct store *s, int64_t *open, int64_t *done)
+{
+	struct pgs	*p = (struct pgs *)s;
+	PGresult	*res = NULL;
+	enum store_res	 rc;
+
+	*open = *done = 0;
+	if ((rc = pgs_exec(p, PGS_TODO_COUNTS, NULL, NULL, NULL, &res)) != STORE_OK)
+		return rc;
+	if (PQntuples(res) != 1 || PQnfields(res) != 2 ||
+	    pgs_int64(PQgetvalue(res, 0, 0), open) == -1 ||
+	    pgs_int64(PQgetvalue(res, 0, 1), done) == -1)
+		rc = pgs_fail(p, STORE_ERROR, "the todo counts could not be read");
 	PQclear(res);
 	return rc;
 }

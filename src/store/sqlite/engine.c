@@ -322,6 +322,7 @@ const struct store_engine store_sqlite = {
 	.todo_update = sq_todo_update,
 	.todo_delete = sq_todo_delete,
 	.todo_list = sq_todo_list,
+	.todo_counts = sq_todo_counts,
 	.key_claim = sq_key_claim,
 	.key_record = sq_key_record,
 	.key_get = sq_key_get,

@@ -69,6 +69,11 @@ static const char *const migrations[] = {
 	" forget_at INTEGER NOT NULL,"
 	" PRIMARY KEY (scope, key)) WITHOUT ROWID;"
 	"CREATE INDEX idempotency_tombstones_forget ON idempotency_tombstones (forget_at);",
+	/*
+	 * 5: the open or the done todos, a page at a time newest first, and
+	 * how many of each, read from an index rather than the whole table.
+	 */
+	"CREATE INDEX todos_completed ON todos (is_completed, id);",
 };
 
 #define MIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))

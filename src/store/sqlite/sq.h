@@ -28,6 +28,8 @@ enum sq_stmt {
 	SQ_TODO_DELETE,
 	SQ_TODO_LIST,
 	SQ_TODO_LIST_BEFORE,
+	SQ_TODO_LIST_SHOW,
+	SQ_TODO_COUNTS,
 	SQ_KEY_CLAIM,
 	SQ_KEY_RECORD,
 	SQ_KEY_GET,
@@ -96,8 +98,9 @@ enum store_res	 sq_todo_insert(struct store *, const struct todo_in *, const cha
 enum store_res	 sq_todo_get(struct store *, int64_t id, struct todo *);
 enum store_res	 sq_todo_update(struct store *, const struct todo *, const char *now);
 enum store_res	 sq_todo_delete(struct store *, int64_t id);
-enum store_res	 sq_todo_list(struct store *, int64_t before, unsigned limit,
-		    struct todo **items, size_t *n);
+enum store_res	 sq_todo_list(struct store *, int64_t before, enum todo_show,
+		    unsigned limit, struct todo **items, size_t *n);
+enum store_res	 sq_todo_counts(struct store *, int64_t *open, int64_t *done);
 
 /* key.c */
 enum store_res	 sq_key_claim(struct store *, const struct store_claim *, int64_t *expires_at);

@@ -36,6 +36,18 @@ static const char *const stmts[SQ__MAX] = {
 	/* SQ_TODO_LIST_BEFORE: the next page of a keyset pagination */
 	"SELECT " TODO_COLS " FROM todos WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
 	/*
+	 * SQ_TODO_LIST_SHOW: the open (?3 = 0) or done (?3 = 1) ones below ?2,
+	 * read in id order from the (is_completed, id) index
+	 */
+	"SELECT " TODO_COLS " FROM todos WHERE is_completed = ?3 AND id < ?2"
+	" ORDER BY id DESC LIMIT ?1",
+	/*
+	 * SQ_TODO_COUNTS: all, open; one read. The whole count comes from the
+	 * b-tree's pages without stepping its rows, the open ones from the
+	 * index: done todos pile up, open ones stay few.
+	 */
+	"SELECT (SELECT count(*) FROM todos), (SELECT count(*) FROM todos WHERE is_completed = 0)",
+	/*
 	 * SQ_KEY_CLAIM: the key's row with no response yet, or a row past its
 	 * horizon taken over; the unique (scope, key) decides, a row or a
 	 * tombstone within the horizon is left be.

@@ -99,7 +99,8 @@ sq_todo_delete(struct store *s, int64_t id)
 }
 
 enum store_res
-sq_todo_list(struct store *s, int64_t before, unsigned limit, struct todo **items, size_t *n)
+sq_todo_list(struct store *s, int64_t before, enum todo_show show, unsigned limit,
+    struct todo **items, size_t *n)
 {
 	struct sq	*db = SQ(s);
 	sqlite3_stmt	*st;
@@ -110,11 +111,18 @@ sq_todo_list(struct store *s, int64_t before, unsigned limit, struct todo **item
 
 	*items = NULL;
 	*n = 0;
-	st = db->stmt[before > 0 ? SQ_TODO_LIST_BEFORE : SQ_TODO_LIST];
+	if (show != TODO_SHOW_ALL)
+		st = db->stmt[SQ_TODO_LIST_SHOW];
+	else
+		st = db->stmt[before > 0 ? SQ_TODO_LIST_BEFORE : SQ_TODO_LIST];
 	if ((v = calloc(limit > 0 ? limit : 1, sizeof(*v))) == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(st, 1, (int)limit);
-	if (before > 0)
+	if (show != TODO_SHOW_ALL) {
+		/* No cursor: below every id there can be. */
+		sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+		sqlite3_bind_int(st, 3, show == TODO_SHOW_DONE);
+	} else if (before > 0)
 		sqlite3_bind_int64(st, 2, before);
 	for (i = 0; i < limit && (rc = sqlite3_step(st)) == SQLITE_ROW; i++)
 		if (todo_row(st, &v[i]) == -1) {
@@ -134,4 +142,21 @@ sq_todo_list(struct store *s, int64_t before, unsigned limit, struct todo **item
 	*items = v;
 	*n = i;
 	return STORE_OK;
+}
+
+enum store_res
+sq_todo_counts(struct store *s, int64_t *open, int64_t *done)
+{
+	sqlite3_stmt	*st = SQ(s)->stmt[SQ_TODO_COUNTS];
+	enum store_res	 res = STORE_OK;
+	int		 rc;
+
+	*open = *done = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*open = sqlite3_column_int64(st, 1);
+		*done = sqlite3_column_int64(st, 0) - *open;
+	} else
+		res = sq_fail(SQ(s), rc);
+	sq_done(st);
+	return res;
 }
