@@ -18,5 +18,5 @@ if [ -n "$metrics_port" ]; then
     include="include $prefix/metrics.conf;"
 fi
 sed -e "s|@USER@|$user|" -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" \
-    -e "s|@SOCKET@|$socket|g" -e "s|@STATIC@|$root/static|g" \
+    -e "s|@SOCKET@|$socket|g" -e "s|@ROOT@|$root|g" -e "s|@SITE@|$here/todo_site.conf|g" \
     -e "s|@PARAMS@|$here/todo_fastcgi_params|g" -e "s|@METRICS@|$include|" "$here/nginx.conf.in"
