@@ -6,7 +6,8 @@
 # nginx: each server block inside a minimal main configuration.
 mkdir -p "$T/nginx/tmp"
 for site in todo todo-upstream; do
-    sed "s|/etc/nginx/todo_fastcgi_params|$ROOT/nginx/todo_fastcgi_params|" \
+    sed -e "s|/etc/nginx/todo_fastcgi_params|$ROOT/nginx/todo_fastcgi_params|" \
+        -e "s|/etc/nginx/todo_site.conf|$ROOT/nginx/todo_site.conf|" \
         "$ROOT/nginx/$site.conf" > "$T/nginx/$site.conf"
     cat > "$T/nginx/nginx-$site.conf" <<CONF
 pid $T/nginx/nginx.pid;
@@ -39,6 +40,8 @@ LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
 LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
 LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so
 LoadModule env_module /usr/lib/apache2/modules/mod_env.so
+LoadModule filter_module /usr/lib/apache2/modules/mod_filter.so
+LoadModule deflate_module /usr/lib/apache2/modules/mod_deflate.so
 LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so
 LoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so
 LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so
