@@ -59,3 +59,37 @@ export async function createdPage(page) {
 export function log(s) {
   try { return readFileSync(join(s.dir, 'error.log'), 'utf8'); } catch { return ''; }
 }
+
+// Creates todos through the JSON API, in order (the last is the newest);
+// each is a title or {title, description, is_completed}. Returns their ids.
+export async function seed(s, todos) {
+  const ids = [];
+  for (const t of todos) {
+    const body = typeof t === 'string' ? { title: t } : t;
+    const r = await fetch(s.base + '/todos', { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (r.status !== 201) throw new Error(`seeding ${body.title}: ${r.status} ${await r.text()}`);
+    ids.push((await r.json()).id);
+  }
+  return ids;
+}
+
+// Counts the page loads (document requests) of a page from now on.
+export function pageLoads(page) {
+  const seen = { count: 0, urls: [] };
+  page.on('request', (r) => {
+    if (r.resourceType() === 'document') { seen.count++; seen.urls.push(r.url()); }
+  });
+  return seen;
+}
+
+// What has focus: its tag, id, text, the todo it belongs to, and classes.
+export function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const item = el && el.closest('li.todo');
+    return { tag: el.tagName.toLowerCase(), id: el.id, text: el.textContent.trim(),
+      todo: item ? item.id : null, className: el.className,
+      label: el.getAttribute('aria-label') };
+  });
+}
