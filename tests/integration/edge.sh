@@ -104,12 +104,19 @@ for path in /static/missing.css /static/; do
     assert_contains "$BODY" '<a href="/">' "$path: a link home"
     assert_contains "$BODY" '/static/style.css' "$path: the site's style"
     assert_not_contains "$BODY" "$FRONTEND" "$path: not the server's own page"
+    assert_contains "$(header Vary)" Accept "$path: Vary"
     req GET "$path" -H "$JSON"
     assert_status 404 "$path for a client"
     assert_eq "$(header Content-Type | cut -d';' -f1)" application/problem+json "$path: problem+json"
     assert_eq "$(jget "$BODY" '$.type')" /problems/not-found "$path: type"
     assert_eq "$(jget "$BODY" '$.status')" 404 "$path: status member"
+    assert_contains "$(header Vary)" Accept "$path: Vary"
 done
+# JSON listed before text/html: a problem, as the program decides too.
+req GET /static/missing.css -H 'Accept: application/json, text/html'
+assert_eq "$(header Content-Type | cut -d';' -f1)" application/problem+json "JSON first: problem+json"
+req GET /static/missing.css
+assert_eq "$(header Content-Type | cut -d';' -f1)" application/problem+json "no Accept: problem+json"
 
 # A body over the web server's limit (1 MiB): 413 in both forms, nothing made.
 head -c 1100000 /dev/zero | tr '\0' a > "$T/big"
