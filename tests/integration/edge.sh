@@ -112,6 +112,13 @@ for path in /static/missing.css /static/; do
     assert_eq "$(jget "$BODY" '$.status')" 404 "$path: status member"
     assert_contains "$(header Vary)" Accept "$path: Vary"
 done
+# /metrics is the loopback listener's: the public site answers it 404.
+req GET /metrics -H "$HTML" -H 'TODO-Metrics: 1'
+assert_status 404 "public /metrics for a browser"
+assert_contains "$BODY" '<h1>Page not found</h1>' "public /metrics: the 404 page"
+req GET /metrics -H "$JSON"
+assert_status 404 "public /metrics for a client"
+assert_eq "$(jget "$BODY" '$.type')" /problems/not-found "public /metrics: a problem"
 # JSON listed before text/html: a problem, as the program decides too.
 req GET /static/missing.css -H 'Accept: application/json, text/html'
 assert_eq "$(header Content-Type | cut -d';' -f1)" application/problem+json "JSON first: problem+json"
