@@ -43,6 +43,8 @@ for path in / /static/style.css /static/app.js /openapi.json; do
 done
 for path in /static/style.css /static/app.js; do
     raw "$path" -H 'Accept-Encoding: gzip'
+    # Static files vary by encoding alone: one cached copy per encoding.
+    assert_eq "$(header Vary)" Accept-Encoding "$path: Vary"
     gzip -dc < "$T/body" | cmp -s - "$ROOT$path" || fail "$path: not the file's bytes once unzipped"
     CHECKS=$((CHECKS + 1))
 done
