@@ -1,8 +1,9 @@
 #!/bin/bash
 # What the web server answers by itself, under each front end: compression
 # of pages, styles, scripts and JSON; cache lifetimes of static files; the
-# favicon; and its own errors (a missing file, a body over its limit) as an
-# HTML page for a browser and problem+json for an API client.
+# favicon; and its own errors (a missing file, a body over its limit, a
+# request it cannot read) as an HTML page for a browser and problem+json
+# for an API client.
 . "$(dirname "$0")/../lib.sh"
 stack_start
 HTML='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
@@ -142,6 +143,28 @@ assert_eq "$(header Content-Type | cut -d';' -f1)" application/problem+json "413
 assert_eq "$(jget "$BODY" '$.type')" /problems/body-too-large "413 type"
 assert_eq "$(jget "$BODY" '$.status')" 413 "413 status member"
 assert_eq "$(sql 'SELECT count(*) FROM todos')" "$before" "nothing made"
+
+# A request line over 8 KiB (read before any header: problem+json) and a
+# header over 8 KiB (HTML for a browser that said so first). Apache answers
+# these before any site configuration applies: the status alone is checked
+# there.
+long=$(head -c 10000 /dev/zero | tr '\0' q)
+req GET "/todos?x=$long" -H "$HTML"
+assert_status 414 "a long request line"
+if [ "$FRONTEND" = nginx ]; then
+    assert_eq "$(header Content-Type | cut -d';' -f1)" application/problem+json "414 problem"
+    assert_eq "$(jget "$BODY" '$.status')" 414 "414 status member"
+    assert_eq "$(jget "$BODY" '$.title')" "URI Too Long" "414 title"
+fi
+req GET /todos -H "$HTML" -H "X-Padding: $long"
+assert_status 400 "a long header"
+if [ "$FRONTEND" = nginx ]; then
+    assert_eq "$(header Content-Type | cut -d';' -f1)" text/html "400 page"
+    assert_contains "$BODY" '<h1>The request could not be read</h1>' "400 page h1"
+    req GET /todos -H "$JSON" -H "X-Padding: $long"
+    assert_status 400 "a long header from a client"
+    assert_eq "$(jget "$BODY" '$.type')" /problems/bad-request "400 type"
+fi
 
 # The program's own 404 still comes from the program.
 req GET /todos/999999 -H "$JSON"
