@@ -22,6 +22,7 @@ enum route {
 	ROUTE_TODO,
 	ROUTE_TODO_COMPLETE,
 	ROUTE_TODO_DELETE,
+	ROUTE_TODO_EDIT,
 	ROUTE_PROBLEM,
 	ROUTE_OPENAPI,
 	ROUTE_DOCS,
@@ -63,6 +64,9 @@ static const struct {
 	{ "/todos/{id}/complete", { 0 }, page_complete, "POST", DB_NEEDED },
 	/* ROUTE_TODO_DELETE: the page's delete button */
 	{ "/todos/{id}/delete", { 0 }, page_delete, "POST", DB_NEEDED },
+	/* ROUTE_TODO_EDIT: a todo's page, its edit form, and that form's post */
+	{ "/todos/{id}/edit", { [METHOD_GET] = page_todo }, page_edit, "GET, HEAD, POST",
+	    DB_NEEDED },
 	/* ROUTE_PROBLEM: what a problem type means and what to do about it */
 	{ "/problems/{name}", { [METHOD_GET] = doc_problem }, NULL, "GET, HEAD", DB_NONE },
 	/* ROUTE_OPENAPI: the API's description, OpenAPI 3.1 */
@@ -227,7 +231,8 @@ store_refuse(struct req *req, struct resp *r, handler h)
 
 	if (metrics != NULL)
 		metrics_add(&metrics->store_refused, 1);
-	if (h == page_index || h == page_create || h == page_complete || h == page_delete)
+	if (h == page_index || h == page_create || h == page_complete || h == page_delete ||
+	    h == page_todo || h == page_edit)
 		rc = page_message(r, 503, "Try again in a moment", req->method == METHOD_POST ?
 		    "The todos cannot be saved right now, so nothing was changed. "
 		    "Send the same form again in a moment." :
@@ -265,6 +270,9 @@ dispatch(struct app *app, struct req *req, struct resp *r)
 	}
 	else if (req->method < METHOD__MAX)
 		h = routes[i].h[req->method];
+	/* A browser opening a todo's address gets its page; API clients its JSON. */
+	if (h == api_get && page_wanted(req))
+		h = page_todo;
 	if (h == NULL && req->method == METHOD_POST && routes[i].form != NULL) {
 		struct verr	 err;
 
@@ -382,6 +390,19 @@ route_serve(struct app *app, struct io *io)
 		http_resp_reset(&r);
 		r.status = 500;
 	}
+	/*
+	 * A problem for a browser (a mistyped address, a method it cannot
+	 * use, a body too large, a failure) is a page in the site's look;
+	 * API clients keep problem+json. Either way, it varies with Accept.
+	 */
+	if (r.ctype != NULL && strcmp(r.ctype, CTYPE_PROBLEM_STR) == 0 && page_wanted(&req) &&
+	    page_error(&r) == -1) {
+		http_resp_reset(&r);
+		r.status = 500;
+	}
+	if (r.ctype != NULL && (strcmp(r.ctype, CTYPE_PROBLEM_STR) == 0 ||
+	    strncmp(r.ctype, "text/html", 9) == 0 || req.route == ROUTE_TODO))
+		r.vary = "Accept";
 	/* Every JSON answer, problems included, says where the API is described. */
 	if (r.ctype != NULL && (strcmp(r.ctype, CTYPE_JSON_STR) == 0 ||
 	    strcmp(r.ctype, CTYPE_PROBLEM_STR) == 0))

@@ -15,6 +15,9 @@ static const char *const files[TMPL__MAX] = {
 	"form.html",	/* TMPL_FORM */
 	"item.html",	/* TMPL_ITEM */
 	"message.html",	/* TMPL_MESSAGE */
+	"edit.html",	/* TMPL_EDIT */
+	"conflict.html",	/* TMPL_CONFLICT */
+	"confirm.html",	/* TMPL_CONFIRM */
 };
 
 /* A template is a list of segments: literal text, or a placeholder name. */

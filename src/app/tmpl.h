@@ -14,9 +14,12 @@
 enum tmpl_id {
 	TMPL_LAYOUT,	/* layout.html: the page shell */
 	TMPL_INDEX,	/* index.html: notice, create form and the list */
-	TMPL_FORM,	/* form.html: the create form */
+	TMPL_FORM,	/* form.html: the create and edit form */
 	TMPL_ITEM,	/* item.html: one todo in the list */
 	TMPL_MESSAGE,	/* message.html: an error or notice page body */
+	TMPL_EDIT,	/* edit.html: a todo's own page, its edit form */
+	TMPL_CONFLICT,	/* conflict.html: an edit of a version changed meanwhile */
+	TMPL_CONFIRM,	/* confirm.html: whether to delete a todo */
 	TMPL__MAX
 };
 

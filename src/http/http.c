@@ -434,6 +434,8 @@ http_write(struct io *io, const struct req *req, const struct resp *r)
 		goto out;
 	if (r->link != NULL && header(&h, "Link", r->link) == -1)
 		goto out;
+	if (r->vary != NULL && header(&h, "Vary", r->vary) == -1)
+		goto out;
 	if (r->retry_after > 0 && header_num(&h, "Retry-After", r->retry_after) == -1)
 		goto out;
 	if (r->replayed && buf_puts(&h, "Idempotent-Replayed: true\r\n") == -1)

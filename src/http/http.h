@@ -67,6 +67,7 @@ struct resp {
 	char		 etag[48];
 	const char	*allow;		/* static string, for 405 */
 	const char	*link;		/* static string, a Link header, or NULL */
+	const char	*vary;		/* static string, a Vary header, or NULL */
 	int		 retry_after;	/* seconds, 0 for none */
 	int		 replayed;	/* adds Idempotent-Replayed: true */
 	int64_t		 key_expires;	/* unix seconds: Idempotency-Key-Expires; 0 for none */
