@@ -218,8 +218,8 @@ page_form(struct buf *out, const struct form_view *v)
 		    summary_line(&sum, "description", v->errs->description) == -1 ||
 		    buf_puts(&sum, "</ul></div>") == -1)
 			goto out;
-		focus = 1;
 		/* Only the first field in error is focused. */
+		focus = titled;
 		if (field_parts(&ta, &te, "title", v->errs->title, &focus) == -1)
 			goto out;
 		focus = !titled;
