@@ -51,8 +51,10 @@ test('create and re-post without JavaScript', async () => {
   const k2 = await page.inputValue('form.create input[name=idempotency_key]');
   await page.fill('#title', ' ');
   await page.click('form.create button[type=submit]');
-  await page.locator('.errors').waitFor();
-  assert.match(await page.locator('.errors').textContent(), /title must be 1 to 200 characters/);
+  await page.locator('.error-summary').waitFor();
+  assert.match(await page.locator('.error-summary').textContent(), /Title: enter a title; it is empty\./);
+  assert.equal(await page.getAttribute('#title', 'aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'title');
   assert.equal(await page.inputValue('form.create input[name=idempotency_key]'), k2);
   await ctx.close();
 });
@@ -67,7 +69,10 @@ test('done and delete buttons work without JavaScript', async () => {
   await page.click('button[aria-label="Mark as done: Toggle me"]');
   await page.locator('li.todo.done', { hasText: 'Toggle me' }).waitFor();
   assert.equal(sql(s, "SELECT is_completed FROM todos WHERE title = 'Toggle me'"), '1');
-  await page.click('button[aria-label="Delete Toggle me"]');
+  await page.click('button[aria-label="Delete: Toggle me"]');
+  await page.locator('h1', { hasText: 'Delete ‘Toggle me’?' }).waitFor();
+  assert.equal(sql(s, "SELECT count(*) FROM todos WHERE title = 'Toggle me'"), '1');
+  await page.click('form.confirm button.delete');
   await page.waitForURL(s.base + '/');
   assert.equal(sql(s, "SELECT count(*) FROM todos WHERE title = 'Toggle me'"), '0');
   await ctx.close();
