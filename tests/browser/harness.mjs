@@ -3,6 +3,7 @@
 // driven by playwright-core. Everything started here is stopped in stop().
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ROOT, sleep, startService, stopService } from '../service.mjs';
@@ -92,4 +93,36 @@ export function focused(page) {
       todo: item ? item.id : null, className: el.className,
       label: el.getAttribute('aria-label') };
   });
+}
+
+export const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+// The accessibility rules axe-core breaks on the page as it is now, each
+// with the elements at fault. The context needs bypassCSP: the script is
+// injected inline.
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, summary: n.failureSummary })) }));
+  });
+}
+
+// Sends a form the way the browser does without the script, and waits for
+// the page it answers with.
+export async function postNatively(page, selector) {
+  const answer = page.waitForResponse((r) => r.request().isNavigationRequest() &&
+    (r.status() < 300 || r.status() >= 400));
+  const loaded = page.waitForEvent('load');
+  await page.evaluate((sel) => {
+    const form = document.querySelector(sel);
+    form.dataset.native = '1';
+    HTMLFormElement.prototype.submit.call(form);
+  }, selector);
+  const res = await answer;
+  await loaded;
+  return res;
 }
