@@ -17,13 +17,13 @@ for t in build/san/unit/test_*; do
     *) "$t" ;;
     esac
 done
-for s in api_crud api_errors idempotency idempotency_parallel concurrency form hostile cgi scope \
+for s in api_crud api_errors idempotency idempotency_parallel concurrency form page hostile cgi scope \
     outcome_unknown half_close metrics clock_step idle_sockets writer_stall store_removed \
     store_replaced; do
     echo "== $s (sanitizer build)"
     TODO_BIN=$ROOT/build/san/todo.fcgi bash "tests/integration/$s.sh"
 done
-for s in api_crud idempotency idempotency_parallel form crash; do
+for s in api_crud idempotency idempotency_parallel form page crash; do
     echo "== $s (sanitizer build, PostgreSQL)"
     ENGINE=postgresql TODO_BIN=$ROOT/build/san/todo.fcgi bash "tests/integration/$s.sh"
 done
