@@ -103,7 +103,7 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 // with the elements at fault. The context needs bypassCSP: the script is
 // injected inline.
 export async function axeViolations(page) {
-  await page.addScriptTag({ path: AXE });
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   return page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
