@@ -155,3 +155,25 @@ test('times read as local relative times with the exact time in their title', as
   await ctx.close();
   sql(s, 'DELETE FROM todos');
 });
+
+test('an error page is shown in place from the answer, not posted again', async () => {
+  const [id] = await seed(s, ['Gone elsewhere']);
+  const page = await s.browser.newPage();
+  const posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+  await page.goto(s.base + '/');
+  const loads = pageLoads(page);
+  // Another device deletes it meanwhile.
+  const r = await fetch(`${s.base}/todos/${id}`, { method: 'DELETE' });
+  assert.equal(r.status, 204);
+  await page.click(`#todo-${id} form[action$="/complete"] button`);
+  await page.locator('h1', { hasText: 'That todo is gone' }).waitFor();
+  assert.equal(await page.locator('main h1').count(), 1);
+  assert.equal(posts.length, 1, `one post: ${posts}`);
+  assert.equal(loads.count, 0, `no page load: ${loads.urls}`);
+  assert.equal((await focused(page)).tag, 'h1');
+  assert.equal(await page.title(), 'That todo is gone');
+  await page.getByRole('link', { name: 'Back to the list' }).click();
+  await page.locator('h1', { hasText: 'Todos' }).waitFor();
+  await page.close();
+});
