@@ -169,7 +169,7 @@
     });
     copy.querySelectorAll('[data-confirm-hidden]').forEach(function (el) {
       el.hidden = false;
-      el.style.display = '';
+      el.removeAttribute('style');
       el.removeAttribute('data-confirm-hidden');
     });
     copy.querySelectorAll('button[data-label]').forEach(function (b) {
@@ -265,10 +265,6 @@
         }
       });
     }, function () { location.reload(); });
-  }
-
-  if ('scrollRestoration' in history) {
-    history.scrollRestoration = 'manual';
   }
 
   window.addEventListener('popstate', function (ev) {

@@ -40,6 +40,12 @@ test('marking the last of many todos done on a phone keeps the scroll position',
   assert.ok(Math.abs(await page.evaluate(() => window.scrollY) - before) <= 3);
   assert.equal(sql(s, `SELECT is_completed FROM todos WHERE id = ${ids[0]}`), '0');
   assert.equal(loads.count, 0);
+
+  // Back shows the page as it was after the first click, at the same place.
+  await page.goBack();
+  await page.locator(`#todo-${ids[0]}.done`).waitFor();
+  await page.waitForFunction((y) => Math.abs(window.scrollY - y) <= 3, before);
+  assert.equal(loads.count, 0);
   await page.close();
   sql(s, 'DELETE FROM todos');
 });
