@@ -19,6 +19,8 @@
   var TIMEOUT_MS = 10000;
   var DELAYS_MS = [500, 1000, 2000, 4000, 8000];
   var LANG = document.documentElement.lang || undefined;
+  /* Pages, as a browser asks, also for the web server's own errors. */
+  var ACCEPT = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
 
   /* ---- Times ---------------------------------------------------------- */
 
@@ -258,7 +260,8 @@
   /* Shows the page of a GET of the current address (Back to a page we
    * have no copy of). */
   function reloadMain() {
-    fetch(location.href, { credentials: 'same-origin' }).then(function (res) {
+    var opts = { credentials: 'same-origin', headers: { 'Accept': ACCEPT } };
+    fetch(location.href, opts).then(function (res) {
       return res.text().then(function (html) {
         if (!swap(html, { hash: location.hash, focus: false })) {
           location.reload();
@@ -301,7 +304,7 @@
     return fetch(form.action, {
       method: 'POST',
       body: body,
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Accept': ACCEPT },
       credentials: 'same-origin',
       redirect: 'follow',
       signal: ctrl.signal
@@ -375,10 +378,16 @@
 
     function tryOnce() {
       return post(form, body).then(function (r) {
-        /* "Still saving" (409) or "not saved yet" (503): same key again. */
-        if ((r.res.status === 409 || r.res.status === 503) &&
-            r.res.headers.get('Retry-After') && attempt < DELAYS_MS.length) {
-          return retry('The server is still saving; waiting');
+        /*
+         * "Still saving" (409 with Retry-After), or the program unreachable
+         * or not sure it saved (502, 503, 504): the same key again.
+         */
+        var st = r.res.status;
+        if (attempt < DELAYS_MS.length &&
+            ((st === 409 && r.res.headers.get('Retry-After')) ||
+             st === 502 || st === 503 || st === 504)) {
+          return retry(st === 409 ? 'The server is still saving; waiting' :
+            'The server is not answering; retrying');
         }
         show(form, r.res, r.text);
       }, function () {

@@ -2,7 +2,7 @@
 // same key, the server replays, one todo, and the user sees success.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, sql, createdPage } from './harness.mjs';
+import { start, stop, sql, createdPage, pageLoads } from './harness.mjs';
 
 let s;
 before(async () => { s = await start(); });
@@ -52,5 +52,31 @@ test('while the server is unreachable the user is told, and nothing doubles', as
   await createdPage(page);
   assert.equal(failures, 2);
   assert.equal(sql(s, "SELECT count(*) FROM todos WHERE title = 'Offline for a moment'"), '1');
+  await page.close();
+});
+
+test('the program unreachable behind the web server (502): retried with the same key', async () => {
+  const page = await s.browser.newPage();
+  const posts = [];
+  await page.route('**/todos', async (route) => {
+    const req = route.request();
+    if (req.method() !== 'POST') return route.continue();
+    posts.push(req.postData());
+    assert.match(req.headers()['accept'], /^text\/html/);
+    if (posts.length === 1) {
+      return route.fulfill({ status: 502, contentType: 'text/html; charset=utf-8',
+        headers: { 'Retry-After': '5' }, body: '<!doctype html><title>Bad Gateway</title><main><h1>Bad Gateway</h1></main>' });
+    }
+    return route.continue();
+  });
+  await page.goto(s.base + '/');
+  const loads = pageLoads(page);
+  await page.fill('#title', 'Behind a restarting program');
+  await page.click('form.create button[type=submit]');
+  assert.match(await createdPage(page), /Created .Behind a restarting program./);
+  assert.equal(posts.length, 2);
+  assert.equal(posts[1], posts[0], 'the retry sends the same form and key');
+  assert.equal(loads.count, 0, `retried by the script, not posted by the browser: ${loads.urls}`);
+  assert.equal(sql(s, "SELECT count(*) FROM todos WHERE title = 'Behind a restarting program'"), '1');
   await page.close();
 });
