@@ -78,33 +78,21 @@
   var mainEl = function () { return document.querySelector('main'); };
   var entryId = 0;	/* which swapped-in page this history entry shows */
 
-  /* The list a URL shows: its path with show and cursor, defaults left out. */
+  /* The list a URL shows: its path with show and cursor, defaults filled in. */
   function listOf(url) {
     var u = new URL(url, location.href);
     var show = u.searchParams.get('show') || 'all';
     return u.pathname + '?show=' + show + '&cursor=' + (u.searchParams.get('cursor') || '');
   }
 
-  /* What a control does to which todo, to find its twin on the next page. */
-  function roleOf(el) {
-    if (!el || !el.closest) {
-      return null;
-    }
-    var form = el.form || el.closest('form');
-    var path = '';
-    if (el.tagName === 'A') {
-      path = new URL(el.href, location.href).pathname;
-    } else if (form) {
-      path = new URL(form.action, location.href).pathname;
-    }
+  /* What a form does to which todo, to find its twin on the next page. */
+  function roleOf(form) {
+    var path = new URL(form.action, location.href).pathname;
     var m = /^\/todos\/(\d+)\/([a-z]+)$/.exec(path);
     if (m) {
       return { id: m[1], verb: m[2] };
     }
-    if (form && form.classList.contains('create')) {
-      return { create: true };
-    }
-    return null;
+    return form.classList.contains('create') ? { create: true } : null;
   }
 
   function twinOf(role) {
@@ -221,7 +209,7 @@
     showTimes(main);
 
     var target = main.querySelector('[autofocus]') ||
-      main.querySelector('.error-summary, .errors') ||
+      main.querySelector('.error-summary') ||
       main.querySelector('[aria-invalid="true"]') ||
       twinOf(how.role) ||
       main.querySelector('#list-heading') ||
