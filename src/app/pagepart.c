@@ -334,6 +334,26 @@ out:
 	return rc;
 }
 
+/* The values of a create, offered again as a new form (a new key). */
+static int
+fresh_form(struct buf *b, const struct op *op)
+{
+	char	 k[37];
+
+	if (op->kind != OP_CREATE || op->in == NULL)
+		return 0;
+	page_new_key(k);
+	if (buf_puts(b, "<p>To save these values as a new todo, create it with this "
+	    "form:</p>") == -1)
+		return -1;
+	{
+		struct form_view v = { "create", "/todos", k, NULL, op->in->title,
+		    op->in->description, "Create", NULL, NULL, 0 };
+
+		return page_form(b, &v);
+	}
+}
+
 int
 page_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
     const char *key, struct op *op, int *refused)
@@ -369,29 +389,23 @@ page_run(struct app *app, struct req *req, struct resp *r, const struct form *f,
 		rc = 0;
 		break;
 	case IDEM_MISMATCH:
-		if (op->kind == OP_CREATE && op->in != NULL) {
-			char	 k[37];
-
-			/* The values sent, offered again as a new form: a new key. */
-			page_new_key(k);
-			if (buf_puts(&fresh, "<p>To save these values as a new todo, create it "
-			    "with this form:</p>") == -1)
-				goto out;
-			{
-				struct form_view v = { "create", "/todos", k, NULL, op->in->title,
-				    op->in->description, "Create", NULL, NULL, 0 };
-
-				if (page_form(&fresh, &v) == -1)
-					goto out;
-			}
-		}
+		if (fresh_form(&fresh, op) == -1)
+			goto out;
 		rc = key_reused(app, r, &iop, fresh.data);
 		break;
 	case IDEM_EXPIRED:
 		/* Done once, long enough ago that its first page is no longer kept. */
-		rc = page_message(r, 409, "This was already done",
-		    "This form was sent once, a while ago, and its change was made then, "
-		    "so it is not made again. The list shows the todos as they are now.");
+		if (op->kind == OP_CREATE) {
+			if (fresh_form(&fresh, op) == -1)
+				goto out;
+			rc = page_message_at(r, 409, "This form was already saved",
+			    "This form was sent and saved once, a while ago, so it is not "
+			    "saved again.", fresh.data, NULL);
+		} else
+			rc = page_message(r, 409, "This was already done",
+			    "This form was sent once, a while ago, and its change was made "
+			    "then, so it is not made again. The list shows the todos as "
+			    "they are now.");
 		break;
 	case IDEM_BUSY:
 		rc = page_message(r, 409, "Still saving",
