@@ -174,19 +174,16 @@ page_edit(struct app *app, struct req *req, struct resp *r)
 	struct op		 op = { 0 };
 	struct list_at		 at;
 	const struct form_field	*v;
-	enum form_res		 fr;
 	int64_t			 version;
 	char			 key[IDEM_KEY_MAX + 1], etag[48], url[96];
 	int			 rc = -1, k, bad, refused;
 
-	if ((fr = form_parse(req->body.data, req->body.len, &f)) != FORM_OK)
-		return page_form_refused(r, fr);
-	list_at_form(&f, &at);
-	if ((k = page_form_key(req, &f, key)) == -1 || (k == 0 && app->cfg->require_key)) {
-		rc = page_message(r, 400, "The form could not be read",
-		    "Its operation key is missing or not valid. Reload the page and try again.");
+	if ((rc = page_form_read(app, req, r, &f, key, &k)) != 0) {
+		rc = rc == 1 ? 0 : -1;
 		goto out;
 	}
+	rc = -1;
+	list_at_form(&f, &at);
 	if ((v = form_get(&f, "version")) == NULL ||
 	    valid_id(v->value, v->vlen, &version) == -1) {
 		rc = page_message(r, 400, "The form could not be read",

@@ -299,22 +299,14 @@ page_create(struct app *app, struct req *req, struct resp *r)
 	struct buf		 form = { 0 };
 	struct op		 op = { 0 };
 	struct list_at		 at = { TODO_SHOW_ALL, 0 };
-	enum form_res		 fr;
 	char			 key[IDEM_KEY_MAX + 1];
 	int			 rc = -1, k, bad, refused;
 
-	if ((fr = form_parse(req->body.data, req->body.len, &f)) != FORM_OK)
-		return page_form_refused(r, fr);
-	if ((k = page_form_key(req, &f, key)) == -1) {
-		rc = page_message(r, 400, "The form could not be read",
-		    "Its operation key is not valid. Reload the page and try again.");
+	if ((rc = page_form_read(app, req, r, &f, key, &k)) != 0) {
+		rc = rc == 1 ? 0 : -1;
 		goto out;
 	}
-	if (k == 0 && app->cfg->require_key) {
-		rc = page_message(r, 400, "The form could not be read",
-		    "It has no operation key. Reload the page and try again.");
-		goto out;
-	}
+	rc = -1;
 	/* Every field is checked, so the form comes back with all its messages. */
 	if ((bad = page_check_fields(&f, &in, &errs)) == -1)
 		goto out;
@@ -412,18 +404,15 @@ page_item_op(struct app *app, struct req *req, struct resp *r, enum op_kind kind
 	struct op		 op = { 0 };
 	struct list_at		 at;
 	const struct form_field	*c;
-	enum form_res		 fr;
 	char			 key[IDEM_KEY_MAX + 1], url[96];
 	int			 rc = -1, k, refused;
 
-	if ((fr = form_parse(req->body.data, req->body.len, &f)) != FORM_OK)
-		return page_form_refused(r, fr);
-	list_at_form(&f, &at);
-	if ((k = page_form_key(req, &f, key)) == -1 || (k == 0 && app->cfg->require_key)) {
-		rc = page_message(r, 400, "The form could not be read",
-		    "Its operation key is missing or not valid. Reload the page and try again.");
+	if ((rc = page_form_read(app, req, r, &f, key, &k)) != 0) {
+		rc = rc == 1 ? 0 : -1;
 		goto out;
 	}
+	rc = -1;
+	list_at_form(&f, &at);
 	if (kind == OP_COMPLETE) {
 		if ((c = form_get(&f, "is_completed")) == NULL ||
 		    valid_bool(c->value, c->vlen, &in.is_completed) == -1) {

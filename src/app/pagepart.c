@@ -263,27 +263,32 @@ out:
 }
 
 int
-page_form_key(const struct req *req, const struct form *f, char out[IDEM_KEY_MAX + 1])
+page_form_read(struct app *app, const struct req *req, struct resp *r, struct form *f,
+    char key[IDEM_KEY_MAX + 1], int *keyed)
 {
 	const struct form_field	*k;
+	const char		*why = NULL;
+	enum form_res		 fr;
 
-	/* The hidden field wins over any Idempotency-Key header. */
-	if ((k = form_get(f, PAGE_KEY_FIELD)) != NULL)
-		return idem_key_parse(k->value, out) == 0 ? 1 : -1;
-	if (req->idem_key != NULL)
-		return idem_key_parse(req->idem_key, out) == 0 ? 1 : -1;
-	return 0;
-}
-
-int
-page_form_refused(struct resp *r, enum form_res fr)
-{
-	if (fr == FORM_NOMEM)
+	if ((fr = form_parse(req->body.data, req->body.len, f)) == FORM_NOMEM)
 		return -1;
-	return page_message(r, 400, "The form could not be read",
-	    fr == FORM_DUPLICATE ? "A field was sent twice. Reload the page and try again." :
-	    fr == FORM_TOOMANY ? "The form has too many fields." :
-	    "The form data is not valid text. Reload the page and try again.");
+	if (fr != FORM_OK)
+		why = fr == FORM_DUPLICATE ? "A field was sent twice. Reload the page and "
+		    "try again." : fr == FORM_TOOMANY ? "The form has too many fields." :
+		    "The form data is not valid text. Reload the page and try again.";
+	/* The hidden field wins over any Idempotency-Key header. */
+	else if ((k = form_get(f, PAGE_KEY_FIELD)) != NULL || req->idem_key != NULL) {
+		*keyed = 1;
+		if (idem_key_parse(k != NULL ? k->value : req->idem_key, key) == -1)
+			why = "Its operation key is not valid. Reload the page and try again.";
+	} else {
+		*keyed = 0;
+		if (app->cfg->require_key)
+			why = "It has no operation key. Reload the page and try again.";
+	}
+	if (why == NULL)
+		return 0;
+	return page_message(r, 400, "The form could not be read", why) == -1 ? -1 : 1;
 }
 
 int

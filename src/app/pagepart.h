@@ -75,11 +75,14 @@ struct form_view {
 
 int	page_form(struct buf *, const struct form_view *);
 
-/* The form's key: 1 with it in out, 0 when there is none, -1 when not a key. */
-int	page_form_key(const struct req *, const struct form *, char out[IDEM_KEY_MAX + 1]);
-
-/* Answers a form that could not be read: its page in r, or -1 out of memory. */
-int	page_form_refused(struct resp *, enum form_res);
+/*
+ * Reads a form post into f and its key into key: 0 with *keyed 1 (a key)
+ * or 0 (none, when keys are not required); 1 when r is the page saying
+ * the form cannot be read (not a form, no valid key); -1 out of memory.
+ * f is the caller's to free either way.
+ */
+int	page_form_read(struct app *, const struct req *, struct resp *, struct form *f,
+	    char key[IDEM_KEY_MAX + 1], int *keyed);
 
 /*
  * Runs a form's operation under its key. 1 when it was done or replayed
